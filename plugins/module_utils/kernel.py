@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pixie_ops.preflight contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kernel release parsing, kernel config lookup and parsing, kernel header resolution.
+
+Pure functions over text and paths under a host root; nothing here imports AnsibleModule.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import gzip
+import os
+import re
+import zlib
+
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
+from ansible_collections.pixie_ops.preflight.plugins.module_utils.hostfs import host_path, resolve_in_root
+
+# The leading numeric part of a release: "5.15.146+" -> 5.15.146, "6.4-rc1" -> 6.4, "7" -> 7,
+# "4.19+105+deb10u4~bpo9+1" -> 4.19, "5.15.153.1-microsoft-standard-WSL2+" -> 5.15.153 (the fourth
+# number is Microsoft's own). A leading "v" (as in a Kubernetes gitVersion) is accepted.
+_RELEASE_RE = re.compile(r'^\s*v?(\d{1,9})(?:\.(\d{1,9}))?(?:\.(\d{1,9}))?')
+
+# A config line: CONFIG_FOO=y / =m / ="string" / =0x10; "# CONFIG_FOO is not set" means n.
+_CONFIG_SET_RE = re.compile(r'^(CONFIG_[A-Za-z0-9_]+)=(.*)$')
+_CONFIG_UNSET_RE = re.compile(r'^#\s*(CONFIG_[A-Za-z0-9_]+) is not set\s*$')
+
+# A kernel config is a few hundred KiB; refuse to read more than this from any one file.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+class KernelReleaseError(ValueError):
+    """A kernel release string that has no leading version number."""
+
+
+def parse_version(text):
+    """Return ``(major, minor, patch)`` from a kernel release or a version like ``4.14``.
+
+    Missing parts are 0. Raises KernelReleaseError when ``text`` has no leading number.
+    """
+    if not isinstance(text, str):
+        raise KernelReleaseError('kernel release must be a string, got %s' % type(text).__name__)
+    match = _RELEASE_RE.match(text)
+    if not match:
+        raise KernelReleaseError('cannot find a version number at the start of %r' % (text,))
+    return tuple(int(part) if part is not None else 0 for part in match.groups())
+
+
+def normalize_version(text):
+    """Return ``"X.Y.Z"`` for a kernel release, or None when it cannot be parsed."""
+    try:
+        return '%d.%d.%d' % parse_version(text)
+    except KernelReleaseError:
+        return None
+
+
+def version_at_least(actual, minimum):
+    """True when the version in ``actual`` is at least ``minimum`` (both strings)."""
+    return parse_version(actual) >= parse_version(minimum)
+
+
+def config_candidates(release):
+    """The kernel config paths to try, in order, for ``release`` (None: only release-less ones)."""
+    paths = []
+    for template in requirements.KERNEL_CONFIG_PATHS:
+        if '{release}' in template:
+            if not release or '/' in release:
+                continue
+            template = template.format(release=release)
+        paths.append(template)
+    return paths
+
+
+def read_config_file(path):
+    """Return the text of a kernel config (gzip-compressed when it ends in .gz) or None."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        if path.endswith('.gz'):
+            with gzip.open(path, 'rb') as handle:
+                data = handle.read(MAX_CONFIG_BYTES)
+        else:
+            with open(path, 'rb') as handle:
+                data = handle.read(MAX_CONFIG_BYTES)
+    except (IOError, OSError, EOFError, zlib.error):
+        return None
+    return data.decode('utf-8', 'replace')
+
+
+def find_kernel_config(host_root, release):
+    """Return ``(path_on_node, text)`` for the first readable kernel config, or ``(None, None)``."""
+    for candidate in config_candidates(release):
+        real = host_path(host_root, candidate)
+        text = read_config_file(real) if real else None
+        if text is not None:
+            return candidate, text
+    return None, None
+
+
+def parse_kernel_config(text):
+    """Parse kernel config text into ``{CONFIG_NAME: value}``; "is not set" lines give ``n``.
+
+    Values keep their raw form (``y``, ``m``, ``"string"``, ``0x10``). Other lines are ignored.
+    """
+    options = {}
+    for line in text.splitlines():
+        line = line.strip()
+        match = _CONFIG_SET_RE.match(line)
+        if match:
+            options[match.group(1)] = match.group(2).strip()
+            continue
+        match = _CONFIG_UNSET_RE.match(line)
+        if match:
+            options[match.group(1)] = 'n'
+    return options
+
+
+def missing_config_options(options, required):
+    """The ``required`` options that are not ``y`` or ``m`` in ``options``, as ``name=value``."""
+    missing = []
+    for name in required:
+        value = options.get(name)
+        if value not in ('y', 'm'):
+            missing.append('%s=%s' % (name, value if value is not None else '(absent)'))
+    return missing
+
+
+def resolve_headers(host_root, release):
+    """Where ``/lib/modules/<release>/build`` leads on the node, the way Pixie resolves it.
+
+    Returns ``(resolved_path_on_node, problem)``: the resolved path when it is a directory,
+    else None and a short description of what was found instead.
+    """
+    if not release or '/' in release or release in ('.', '..'):
+        return None, 'no usable kernel release'
+    node_path = requirements.KERNEL_HEADERS_PATH.format(release=release)
+    resolved, problem = resolve_in_root(host_root, node_path)
+    if resolved is None:
+        return None, problem
+    if not os.path.isdir(host_path(host_root, resolved)):
+        return None, '%s leads to %s, which is not a directory' % (node_path, resolved)
+    return resolved, None

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import packages
+
+
+def dist(ident, like=''):
+    return {'id': ident, 'like': like.split()}
+
+
+@pytest.mark.parametrize('distribution, binaries, expected', [
+    (dist('debian'), ['/usr/bin/apt-get'], 'apt'),
+    (dist('ubuntu', 'debian'), ['/usr/bin/apt-get', '/usr/bin/dnf'], 'apt'),
+    (dist('rhel', 'fedora'), ['/usr/bin/dnf', '/usr/bin/yum'], 'dnf'),
+    (dist('centos', 'rhel fedora'), ['/usr/bin/yum'], 'yum'),
+    (dist('amzn', 'centos rhel fedora'), ['/usr/bin/yum'], 'yum'),
+    (dist('sles', 'suse'), ['/usr/bin/zypper'], 'zypper'),
+    (dist('mariner'), ['/usr/bin/tdnf', '/usr/bin/dnf'], 'tdnf'),
+    (dist('arch'), ['/usr/bin/pacman'], 'pacman'),
+    (dist('cos'), ['/usr/bin/apt-get'], 'none'),          # toolbox binaries do not make COS mutable
+    (dist('bottlerocket'), [], 'none'),
+    (dist('flatcar'), [], 'none'),
+    (dist('talos'), [], 'none'),
+    (None, ['/usr/bin/zypper'], 'zypper'),                 # no os-release: the binaries decide
+    (dist('linux'), [], 'none'),
+])
+def test_detect_package_manager(distribution, binaries, expected):
+    assert packages.detect_package_manager(distribution, lambda path: path in binaries) == expected
+
+
+@pytest.mark.parametrize('manager, distribution, release, expected', [
+    ('apt', dist('ubuntu', 'debian'), '5.15.0-1019-aws', ['linux-headers-5.15.0-1019-aws']),
+    ('apt', dist('debian'), '6.1.0-28-cloud-amd64', ['linux-headers-6.1.0-28-cloud-amd64']),
+    ('dnf', dist('rhel', 'fedora'), '4.18.0-372.9.1.el8.x86_64', ['kernel-devel-4.18.0-372.9.1.el8.x86_64']),
+    ('dnf', dist('rhel', 'fedora'), '4.18.0-372.9.1.rt7.166.el8.x86_64',
+     ['kernel-rt-devel-4.18.0-372.9.1.rt7.166.el8.x86_64']),
+    ('dnf', dist('ol', 'fedora'), '5.15.0-200.131.27.el9uek.x86_64',
+     ['kernel-uek-devel-5.15.0-200.131.27.el9uek.x86_64']),
+    ('yum', dist('amzn', 'centos rhel fedora'), '5.10.205-195.807.amzn2.x86_64',
+     ['kernel-devel-5.10.205-195.807.amzn2.x86_64']),
+    ('dnf', dist('fedora'), '6.8.5-301.fc40.x86_64', ['kernel-devel-6.8.5-301.fc40.x86_64']),
+    ('zypper', dist('sles', 'suse'), '5.14.21-150500.55.39-default', ['kernel-default-devel-5.14.21-150500.55.39']),
+    ('zypper', dist('sles', 'suse'), '5.14.21-150500.33.3-azure', ['kernel-azure-devel-5.14.21-150500.33.3']),
+    ('pacman', dist('arch'), '6.1.0-arch1-1', ['linux-headers']),
+    ('pacman', dist('arch'), '6.6.10-1-lts', ['linux-lts-headers']),
+    ('tdnf', dist('mariner'), '5.15.153.1-1.cm2', ['kernel-devel-5.15.153.1-1.cm2']),
+    ('tdnf', dist('photon'), '4.19.225-3.ph3-esx', ['linux-esx-devel-4.19.225-3.ph3']),
+    ('none', dist('cos'), '5.15.146+', []),
+    ('apt', dist('debian'), None, []),
+    ('bogus', dist('debian'), '6.1.0', []),
+])
+def test_headers_packages(manager, distribution, release, expected):
+    assert packages.headers_packages(manager, distribution, release) == expected

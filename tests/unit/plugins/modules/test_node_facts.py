@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""node_facts through AnsibleModule: module arguments in, exit_json/fail_json out."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.pixie_ops.preflight.plugins.modules import node_facts
+
+
+class ModuleExit(Exception):
+    def __init__(self, kind, result):
+        super(ModuleExit, self).__init__(kind)
+        self.kind = kind
+        self.result = result
+
+
+@pytest.fixture
+def run(monkeypatch):
+    def exit_json(self, **kwargs):
+        raise ModuleExit('exit', kwargs)
+
+    def fail_json(self, **kwargs):
+        raise ModuleExit('fail', kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+
+    def runner(args):
+        with patch_module_args(args):
+            with pytest.raises(ModuleExit) as exc:
+                node_facts.main()
+        return exc.value
+    return runner
+
+
+def _tree(root):
+    files = {
+        'proc/sys/kernel/osrelease': '6.1.0-28-cloud-amd64\n',
+        'proc/sys/kernel/arch': 'x86_64\n',
+        'proc/sys/kernel/ostype': 'Linux\n',
+        'proc/meminfo': 'MemTotal:        2014464 kB\nMemAvailable:    1500000 kB\n',
+        'etc/os-release': 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n',
+        'usr/bin/apt-get': '',
+    }
+    for path, text in files.items():
+        full = os.path.join(str(root), path)
+        if not os.path.isdir(os.path.dirname(full)):
+            os.makedirs(os.path.dirname(full))
+        with open(full, 'w') as handle:
+            handle.write(text)
+    return str(root)
+
+
+def test_facts_for_a_tree(run, tmp_path):
+    outcome = run({'host_root': _tree(tmp_path), '_ansible_check_mode': True})
+    assert outcome.kind == 'exit'
+    assert outcome.result['changed'] is False
+    fact = outcome.result['ansible_facts']['pixie_node']
+    assert fact['kernel_release'] == '6.1.0-28-cloud-amd64'
+    assert fact['distribution']['id'] == 'debian'
+    assert fact['memory_mib']['total'] == 1967
+    assert fact['headers_packages'] == ['linux-headers-6.1.0-28-cloud-amd64']
+    assert fact['checks']['memory']['status'] == 'warn'
+    assert fact['checks']['kernel_headers']['status'] == 'fail'     # no headers, no config
+    assert fact['status'] == 'fail'
+    json.dumps(outcome.result)                                       # the result is plain JSON
+
+
+def test_thresholds_from_arguments(run, tmp_path):
+    outcome = run({'host_root': _tree(tmp_path), 'min_memory_mib': 512, 'recommended_memory_mib': 1024,
+                   'min_kernel_version': '6.2', 'tested_distributions': {'debian': 13}})
+    checks = outcome.result['ansible_facts']['pixie_node']['checks']
+    assert checks['memory']['status'] == 'pass'
+    assert checks['kernel_version']['status'] == 'fail'
+    assert checks['distribution']['status'] == 'warn'
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'min_kernel_version': 'newest'}, 'min_kernel_version'),
+    ({'recommended_memory_mib': 10, 'min_memory_mib': 20}, 'recommended_memory_mib'),
+    ({'host_root': '/nonexistent/pixie-preflight'}, 'host_root /nonexistent/pixie-preflight is not a directory'),
+    ({'no_such_option': 1}, 'no_such_option'),
+    ({'min_memory_mib': 'lots'}, 'min_memory_mib'),
+])
+def test_misuse_fails_with_a_message(run, args, message):
+    outcome = run(args)
+    assert outcome.kind == 'fail'
+    assert message in outcome.result['msg']
+
+
+def test_defaults_in_documentation_match_requirements():
+    import yaml
+    from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
+    options = yaml.safe_load(node_facts.DOCUMENTATION)['options']
+    assert options['min_kernel_version']['default'] == requirements.MIN_KERNEL_VERSION
+    assert options['min_memory_mib']['default'] == requirements.MIN_MEMORY_MIB
+    assert options['recommended_memory_mib']['default'] == requirements.RECOMMENDED_MEMORY_MIB
+    assert options['supported_architectures']['default'] == requirements.SUPPORTED_ARCHITECTURES
+    assert options['tested_distributions']['default'] == requirements.TESTED_DISTRIBUTIONS
