@@ -286,10 +286,10 @@ def _check_kernel_headers(facts, req):
                   'packaged headers, which need a readable kernel config.')
     if config:
         return chk.make_check(
-            chk.WARN, 'no headers for kernel %s (%s); Pixie will fall back to its packaged headers, '
+            chk.WARN, 'no headers for kernel %s: %s; Pixie will fall back to its packaged headers, '
             'using the kernel config at %s' % (release, problem, config), expected, problem, remedy)
     return chk.make_check(
-        chk.FAIL, 'no headers for kernel %s (%s) and no readable kernel config: Pixie cannot build its '
+        chk.FAIL, 'no headers for kernel %s: %s; and no readable kernel config: Pixie cannot build its '
         'eBPF programs' % (release, problem), expected, problem,
         remedy if pkgs else 'Provide the kernel config (/proc/config.gz with CONFIG_IKCONFIG_PROC, or '
         '/boot/config-%s) or the kernel headers.' % release)
@@ -308,7 +308,8 @@ def _check_kernel_config(facts, req):
     if missing:
         return chk.make_check(
             chk.FAIL, 'the kernel config at %s lacks what eBPF tracing needs: %s' % (path, ', '.join(missing)),
-            expected, missing, 'Boot a kernel built with %s.' % ', '.join(missing))
+            expected, missing, 'Boot a kernel built with %s set to y or m.'
+            % ', '.join(item.split('=')[0] for item in missing))
     return chk.make_check(chk.PASS, 'the kernel config at %s has every eBPF option' % path, expected, path)
 
 

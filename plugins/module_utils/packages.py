@@ -98,12 +98,12 @@ def headers_packages(package_manager, dist, release):
     if package_manager == 'apt':
         return ['linux-headers-%s' % release]
     if package_manager == 'zypper' or fam == 'suse':
+        # SUSE splits headers by flavour (the uname suffix). The RPM release has one more component
+        # than uname shows (6.4.0-150600.21-default is kernel-default 6.4.0-150600.21.<N>), so the
+        # exact version cannot be derived from the node's files: the name is returned, and the
+        # installer pins it to the version-release of the installed kernel-<flavour> package.
         match = _SUSE_RELEASE_RE.match(release)
-        if not match:
-            return ['kernel-devel']
-        # kernel-default-devel-5.14.21-150500.55.39: zypper matches the package whose
-        # version-release starts so (the RPM release has one more component than uname shows).
-        return ['kernel-%s-devel-%s' % (match.group('flavour'), match.group('version'))]
+        return ['kernel-%s-devel' % (match.group('flavour') if match else 'default')]
     if package_manager == 'pacman':
         for flavour in _ARCH_FLAVOURS:
             if release.endswith('-' + flavour):

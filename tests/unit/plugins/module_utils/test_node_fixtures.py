@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import json
 import os
+import shutil
 
 import pytest
 
@@ -36,21 +37,38 @@ def test_there_are_real_node_fixtures():
     assert len(_nodes()) >= 15
 
 
+def _materialise(name, tmp_path):
+    """Copy the tree and create its absolute symlinks (kept in symlinks.json, see nodes/README.md)."""
+    root = str(tmp_path / name)
+    shutil.copytree(os.path.join(NODES, name), root, symlinks=True)
+    links = os.path.join(root, 'symlinks.json')
+    if os.path.exists(links):
+        with open(links) as handle:
+            for path, target in json.load(handle).items():
+                full = os.path.join(root, path)
+                if not os.path.isdir(os.path.dirname(full)):
+                    os.makedirs(os.path.dirname(full))
+                os.symlink(target, full)
+    return root
+
+
 @pytest.mark.parametrize('name', _nodes())
-def test_node_fixture(name):
-    root = os.path.join(NODES, name)
+def test_node_fixture(name, tmp_path):
+    root = _materialise(name, tmp_path)
     expected = _load(name)
     facts = node.node_facts(root)
     checks = facts['checks']
 
     assert facts['distribution']['id'] == expected['distribution']['id']
     assert facts['distribution']['version_id'] == expected['distribution']['version_id']
+    assert facts['kernel_release'] == expected['kernel_release']
     assert facts['kernel_version'] == expected['kernel_version']
     assert facts['architecture'] == expected['architecture']
     assert facts['package_manager'] == expected['package_manager']
     assert facts['headers_packages'] == expected['headers_packages']
     assert facts['memory_mib']['total'] == expected['memory_total_mib']
     assert (facts['kernel_config_path'] is not None) == expected['has_kernel_config']
+    assert (facts['kernel_headers_path'] is not None) == expected['headers_installed']
 
     # The rules, from the facts the fixture really holds.
     assert checks['architecture']['status'] == ('pass' if expected['architecture'] == 'x86_64' else 'fail')
