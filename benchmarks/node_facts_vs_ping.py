@@ -78,8 +78,9 @@ def main():
                 timed(command, env, tmp)          # warm-up: byte-compile, page cache
                 medians[name] = statistics.median(timed(command, env, tmp) for dummy in range(args.repeat))
             for name, dummy in commands:
-                print('%6d %-32s %9.2f %12.1f %8.2fx' % (hosts, name, medians[name], 1000 * medians[name] / hosts,
-                                                        medians[name] / medians['ansible -m ping']))
+                median = medians[name]
+                print('%6d %-32s %9.2f %12.1f %8.2fx' % (hosts, name, median, 1000 * median / hosts,
+                                                        median / medians['ansible -m ping']))
     return 0
 
 

@@ -15,6 +15,7 @@ import os
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks as chk
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import container
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import egress as egress_probe
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import hostfs
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import osrelease
@@ -352,12 +353,28 @@ def evaluate(facts, req):
     return dict((check_id, _EVALUATORS[check_id](facts, req)) for check_id in CHECK_IDS)
 
 
-def node_facts(host_root='/', kernel_release=None, **thresholds):
-    """Gather and evaluate: the ``pixie_node`` fact the module returns."""
+def node_facts(host_root='/', kernel_release=None, egress=None, environ=None, **thresholds):
+    """Gather and evaluate: the ``pixie_node`` fact the module returns.
+
+    With ``egress`` (the egress_check options), the node's egress to the cloud address is probed in
+    the same run and reported as ``egress`` and the ``egress`` check: one module run per node
+    instead of two, which is what keeps the preflight near the cost of ``ansible -m ping``.
+    """
     req = validate_requirements(thresholds)
     if not os.path.isdir(host_root):
         raise UsageError('host_root %s is not a directory' % host_root)
+    if egress is not None:
+        error = egress_probe.option_error(egress)
+        if error:
+            raise UsageError('egress: %s' % error)
     facts = gather(host_root, kernel_release)
     facts['checks'] = evaluate(facts, req)
+    if egress is not None:
+        try:
+            probed = egress_probe.run_options(egress, environ)
+        except egress_probe.ProxyURLError as exc:
+            raise UsageError('egress: proxy: %s' % exc)
+        facts['egress'] = probed['egress']
+        facts['checks']['egress'] = probed['checks']['egress']
     facts['status'] = chk.overall_status(facts['checks'])
     return facts

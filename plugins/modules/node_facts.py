@@ -78,6 +78,63 @@ options:
       debian: '10'
       rhel: '8'
       cos: '73'
+  egress:
+    description:
+      - Also probe this node's egress to the Pixie Cloud address over HTTPS/2 in the same module run, exactly as
+        M(pixie_ops.preflight.egress_check) does with the same options, and report it as the C(egress) fact and
+        the C(egress) check.
+      - One module run per node instead of two keeps the preflight of hundreds of nodes near the cost of
+        C(ansible -m ping). Omit it to check the node only.
+      - Proxy passwords are never returned or logged.
+    type: dict
+    suboptions:
+        host:
+          description:
+            - The cloud address to reach (a self-hosted Pixie Cloud has its own).
+          type: str
+          default: withpixie.ai
+        port:
+          description:
+            - The TCP port of the cloud address.
+          type: int
+          default: 443
+        timeout:
+          description:
+            - Seconds each step (DNS, connect, proxy, TLS, HTTP/2) may take before it counts as failed.
+          type: float
+          default: 10
+        proxy:
+          description:
+            - URL of an HTTP proxy that accepts CONNECT, C(http://[user:password@]host:port).
+              Credentials in it are sent as basic C(Proxy-Authorization) and never returned or logged.
+            - When not set, the node's C(https_proxy) (or C(HTTPS_PROXY)) is used, unless C(no_proxy)
+              (or C(NO_PROXY)) matches O(host). An explicit O(proxy) is always used.
+            - C(https://) and SOCKS proxies are not supported.
+          type: str
+        use_proxy:
+          description:
+            - Whether to use a proxy at all. V(false) connects directly whatever O(proxy) and the
+              environment say.
+          type: bool
+          default: true
+        ca_path:
+          description:
+            - A PEM bundle of CA certificates to verify the server with (for a TLS-intercepting proxy or
+              a self-hosted Pixie Cloud). When given, only these CAs are trusted; the default is the
+              system's trust store.
+          type: path
+        validate_certs:
+          description:
+            - Whether to verify the server's certificate and name. V(false) is reported in the result
+              and as a warning, never silently.
+          type: bool
+          default: true
+        require_http2:
+          description:
+            - Whether the server must agree to C(h2) by ALPN and answer the HTTP/2 preface with SETTINGS.
+              With V(false) the check ends after the TLS handshake.
+          type: bool
+          default: true
 notes:
   - "Check ids and rules: C(os) (Linux or fail); C(architecture) (in O(supported_architectures) or fail);
     C(kernel_version) (at least O(min_kernel_version), fail below, unknown when the release cannot be parsed);
@@ -207,10 +264,18 @@ ansible_facts:
           description: The kernel lockdown mode (none, integrity, confidentiality), or null when the kernel has none.
           type: str
           sample: none
+        egress:
+          description:
+            - With O(egress), the probe's result, as M(pixie_ops.preflight.egress_check) returns it (C(reachable),
+              C(stage), C(msg), C(host), C(port), C(addresses), C(via_proxy), C(alpn_protocol), C(tls_version),
+              C(peer_certificate), C(elapsed_ms), ...).
+          type: dict
+          returned: when O(egress) is set
+          sample: {reachable: true, stage: ok, host: withpixie.ai, port: 443, alpn_protocol: h2}
         checks:
           description:
             - Every check by its stable id (C(os), C(architecture), C(kernel_version), C(distribution), C(memory),
-              C(kernel_headers), C(kernel_config), C(container), C(lockdown)).
+              C(kernel_headers), C(kernel_config), C(container), C(lockdown), and C(egress) with O(egress)).
             - Each is a dict with C(status) (V(pass), V(warn), V(fail) or V(unknown)), C(msg), C(expected),
               C(actual) and C(remedy).
           type: dict
@@ -223,8 +288,11 @@ ansible_facts:
           sample: warn
 '''
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import egress
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import node
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 
@@ -240,12 +308,19 @@ def main():
             supported_architectures=dict(type='list', elements='str',
                                          default=list(requirements.SUPPORTED_ARCHITECTURES)),
             tested_distributions=dict(type='dict', default=dict(requirements.TESTED_DISTRIBUTIONS)),
+            egress=dict(type='dict', options=egress.argument_spec()),
         ),
         supports_check_mode=True,
     )
     params = dict(module.params)
+    if params['egress'] is not None:
+        module.no_log_values.update(egress.secrets(params['egress']['proxy'], os.environ))
+        warning = egress.unverified_warning(params['egress'])
+        if warning:
+            module.warn(warning)
     try:
-        facts = node.node_facts(params.pop('host_root'), params.pop('kernel_release'), **params)
+        facts = node.node_facts(params.pop('host_root'), params.pop('kernel_release'), params.pop('egress'),
+                                dict(os.environ), **params)
     except node.UsageError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, ansible_facts={'pixie_node': facts})

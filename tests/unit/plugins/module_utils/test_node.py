@@ -198,3 +198,43 @@ def test_live_node_is_this_machine():
     if os.path.exists('/.dockerenv'):
         assert facts['container'] is not None
         assert facts['checks']['container']['status'] == 'fail'
+
+
+def _egress_options(**overrides):
+    options = dict(host='127.0.0.1', port=9, timeout=2.0, proxy=None, use_proxy=False, ca_path=None,
+                   validate_certs=True, require_http2=True)
+    options.update(overrides)
+    return options
+
+
+def _closed_port():
+    import socket
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_egress_in_the_same_run(tmp_path):
+    facts = node.node_facts(make_node(tmp_path), egress=_egress_options(port=_closed_port()), environ={})
+    assert facts['egress']['stage'] == 'connect'
+    assert facts['checks']['egress']['status'] == 'fail'
+    assert facts['status'] == 'fail'
+    assert set(facts['checks']) == set(node.CHECK_IDS) | {'egress'}
+
+
+def test_no_egress_without_the_option(tmp_path):
+    facts = node.node_facts(make_node(tmp_path))
+    assert 'egress' not in facts and 'egress' not in facts['checks']
+
+
+@pytest.mark.parametrize('overrides, message', [
+    (dict(host=' '), 'egress: host must not be empty'),
+    (dict(port=70000), 'egress: port must be between 1 and 65535'),
+    (dict(proxy='socks5://127.0.0.1:1080', use_proxy=True), 'egress: proxy:'),
+])
+def test_egress_misuse(tmp_path, overrides, message):
+    with pytest.raises(node.UsageError) as exc:
+        node.node_facts(make_node(tmp_path), egress=_egress_options(**overrides), environ={})
+    assert str(exc.value).startswith(message)

@@ -69,8 +69,8 @@ NODE_FILES = st.sampled_from([
 ENTRY = st.one_of(
     st.tuples(st.just('file'), NODE_FILES, st.binary(max_size=300)),
     st.tuples(st.just('dir'), NODE_FILES, st.just(b'')),
-    st.tuples(st.just('link'), NODE_FILES, st.sampled_from([b'/', b'..', b'/proc/meminfo', b'loop', b'/etc/os-release',
-                                                          b'../../../../../../etc/os-release'])),
+    st.tuples(st.just('link'), NODE_FILES, st.sampled_from([
+        b'/', b'..', b'/proc/meminfo', b'loop', b'/etc/os-release', b'../../../../../../etc/os-release'])),
 )
 
 
