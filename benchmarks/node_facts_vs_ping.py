@@ -79,8 +79,8 @@ def main():
                 medians[name] = statistics.median(timed(command, env, tmp) for dummy in range(args.repeat))
             for name, dummy in commands:
                 median = medians[name]
-                print('%6d %-32s %9.2f %12.1f %8.2fx' % (hosts, name, median, 1000 * median / hosts,
-                                                        median / medians['ansible -m ping']))
+                ratio = median / medians['ansible -m ping']
+                print('%6d %-32s %9.2f %12.1f %8.2fx' % (hosts, name, median, 1000 * median / hosts, ratio))
     return 0
 
 
