@@ -40,6 +40,21 @@ def test_failures_grouped_and_counted():
     assert 'remedy: fix memory' in table
 
 
+def test_identical_messages_group_across_check_ids():
+    same = make_check('unknown', 'no kubeconfig', 'a cluster', None, 'set one')
+    cluster = {'checks': {'k8s_version': same, 'environment': dict(same), 'permissions': dict(same)}}
+    rep = report.build_report({'a': node()}, cluster)
+    assert len(rep['problems']) == 1
+    assert rep['problems'][0]['checks'] == ['k8s_version', 'environment', 'permissions']
+    assert 'to skip: -e pixie_preflight_skip_checks=k8s_version,environment,permissions' in rep['table']
+    assert 'all 3 checks unknown' in rep['table']
+
+
+def test_skip_list_from_extra_vars_string():
+    rep = report.build_report({'a': node(memory='fail', os='fail')}, None, skip='memory, os')
+    assert rep['skipped_checks'] == ['memory', 'os'] and rep['status'] == 'pass'
+
+
 def test_skips_and_warnings_fatal():
     hosts = {'a': node(memory='fail', kernel_version='warn')}
     rep = report.build_report(hosts, None, skip=['memory'])
@@ -74,7 +89,7 @@ def test_markdown_and_json():
     rep = report.build_report(hosts, CLUSTER)
     assert rep['markdown'].startswith('# Pixie preflight report')
     assert '| a | fail |' in rep['markdown']
-    data = json.loads(report.render_json(rep, hosts, CLUSTER))
+    data = json.loads(report.render_json(rep))
     assert data['hosts'] == hosts and data['cluster'] == CLUSTER
     assert data['summary']['status'] == 'fail' and 'table' not in data['summary']
 
@@ -82,3 +97,51 @@ def test_markdown_and_json():
 def test_no_hosts_no_cluster():
     rep = report.build_report({}, None)
     assert rep['status'] == 'pass' and rep['rows'] == []
+
+
+def _registered(checks, **extra):
+    result = {'changed': False, 'ansible_facts': {'pixie_node': {'checks': checks, 'kernel_release': '6.1.0'}}}
+    result.update(extra)
+    return result
+
+
+def test_host_record_from_registered_results():
+    ok = node()['checks']
+    assert report.host_record({'pixie_preflight_node': _registered(ok)})['checks'] == ok
+    unreachable = report.host_record({'pixie_preflight_node': {'unreachable': True, 'msg': 'ssh: Connection refused'}})
+    assert unreachable['checks'] is None and unreachable['error'] == 'unreachable: ssh: Connection refused'
+    no_python = report.host_record({'pixie_preflight_node': {
+        'failed': True, 'msg': 'MODULE FAILURE', 'module_stderr': '/bin/sh: 1: /usr/bin/python3: not found\n'}})
+    assert no_python['error'] == 'MODULE FAILURE: /bin/sh: 1: /usr/bin/python3: not found'
+    assert report.host_record({})['error'].startswith('no result')
+
+
+def test_host_record_after_remediation_keeps_egress():
+    before = node(memory='pass')['checks']
+    before['kernel_headers'] = make_check('warn', 'no headers', 'x', None, 'install')
+    after = dict((key, value) for key, value in before.items() if key != 'egress')
+    after['kernel_headers'] = make_check('pass', 'headers', 'x', '/usr/src/linux-headers-6.1.0')
+    record = report.host_record({'pixie_preflight_node': _registered(before),
+                                 'pixie_preflight_node_after': _registered(after)})
+    assert record['checks']['kernel_headers']['status'] == 'pass'
+    assert record['checks']['egress'] == before['egress']
+    assert record['node_before_remediation']['checks']['kernel_headers']['status'] == 'warn'
+    failed = report.host_record({'pixie_preflight_node': _registered(before),
+                                 'pixie_preflight_node_after': {'skipped': True},
+                                 'pixie_preflight_remediation_error': 'linux-headers-6.1.0 is not available'})
+    assert failed['checks']['kernel_headers']['status'] == 'warn'
+    assert failed['checks']['remediation']['status'] == 'fail'
+
+
+def test_cluster_record_and_coverage():
+    assert report.cluster_record(None) is None
+    assert report.cluster_record({'skipped': True}) is None
+    broken = report.cluster_record({'failed': True, 'msg': 'kubectl exploded'})
+    assert broken['checks']['cluster']['status'] == 'fail'
+    cluster = dict(CLUSTER, nodes=[{'name': 'node-a.example.internal'}, {'name': 'node-b'}, {'name': 'node-c'}])
+    hosts = {'node-a': node(), 'bastion': node()}
+    rep = report.build_report(hosts, report.cluster_record({'ansible_facts': {'pixie_cluster': cluster}}),
+                              node_names={'bastion': 'node-b'})
+    coverage = rep['rows'][-1]['checks']['inventory_coverage']
+    assert coverage['status'] == 'warn' and coverage['actual'] == ['node-c']
+    assert 'node-c' in coverage['msg']

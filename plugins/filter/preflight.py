@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pixie_ops.preflight contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that turn what the preflight plays registered into the report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import report as _report
+
+
+def _plain(value):
+    """Host variables are lazy mappings: make plain dicts of what the report reads."""
+    if isinstance(value, Mapping):
+        return dict((key, _plain(value[key])) for key in value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def preflight_host_record(hostvars):
+    """One host's record (checks, error, node facts) from its host variables after the node play."""
+    if not isinstance(hostvars, Mapping):
+        raise AnsibleFilterError('preflight_host_record expects the host variables of one host')
+    wanted = ('pixie_preflight_node', 'pixie_preflight_node_after', 'pixie_preflight_remediation_error',
+              'pixie_preflight_node_name')
+    return _report.host_record(dict((key, _plain(hostvars[key])) for key in wanted if key in hostvars))
+
+
+def preflight_cluster_record(result):
+    """The cluster record from the registered cluster_facts result (null when it did not run)."""
+    if result is not None and not isinstance(result, Mapping):
+        raise AnsibleFilterError('preflight_cluster_record expects a registered result or null')
+    return _report.cluster_record(_plain(result))
+
+
+def preflight_report(hosts, cluster=None, skip=None, warnings_fatal=False, node_names=None):
+    """The report (table, markdown, junit, rows, problems, counts, status, failed)."""
+    if not isinstance(hosts, Mapping):
+        raise AnsibleFilterError('preflight_report expects a dict of host name to record, got %s'
+                                 % type(hosts).__name__)
+    if cluster is not None and not isinstance(cluster, Mapping):
+        raise AnsibleFilterError('preflight_report: cluster must be a dict or null')
+    return _report.build_report(_plain(hosts), _plain(cluster), skip=_report.skip_list(_plain(skip)),
+                                warnings_fatal=bool(warnings_fatal), node_names=_plain(node_names))
+
+
+def preflight_report_json(report):
+    """The machine-readable report: the summary and every record, as JSON text."""
+    if not isinstance(report, Mapping) or 'rows' not in report:
+        raise AnsibleFilterError('preflight_report_json expects the result of preflight_report')
+    return _report.render_json(_plain(report))
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            'preflight_host_record': preflight_host_record,
+            'preflight_cluster_record': preflight_cluster_record,
+            'preflight_report': preflight_report,
+            'preflight_report_json': preflight_report_json,
+        }

@@ -1,0 +1,331 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pixie_ops.preflight contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The preflight report: every node's and the cluster's checks in one table, grouped problems,
+the overall verdict, and the same as JSON, JUnit XML and Markdown.
+
+Controller-side and pure: it takes the results the modules returned and returns text.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks as chk
+
+# Column order in the table: the node checks, the egress check, then anything else seen.
+NODE_COLUMNS = ('os', 'architecture', 'kernel_version', 'distribution', 'memory', 'kernel_headers',
+                'kernel_config', 'container', 'lockdown', 'egress')
+CELL = {chk.PASS: 'ok', chk.WARN: 'WARN', chk.FAIL: 'FAIL', chk.UNKNOWN: '?', chk.SKIPPED: 'skip', None: '-'}
+HOST_ERROR_CHECK = 'reachable'
+
+
+def _registered_error(result):
+    """Why a registered module result holds no facts, or None when it ran."""
+    if not isinstance(result, dict) or not result:
+        return 'no result: the node play did not run on this host'
+    if result.get('unreachable'):
+        return 'unreachable: %s' % (result.get('msg') or 'no message')
+    if result.get('failed'):
+        msg = result.get('msg') or 'the module failed'
+        detail = result.get('module_stderr') or result.get('module_stdout') or ''
+        detail = detail.strip().splitlines()[-1] if detail.strip() else ''
+        return '%s%s' % (msg, (': %s' % detail) if detail and detail not in msg else '')
+    if result.get('skipped'):
+        return 'skipped: %s' % (result.get('skip_reason') or 'condition not met')
+    return None
+
+
+def host_record(hostvars):
+    """The record of one host from its variables after the node play.
+
+    Reads ``pixie_preflight_node`` (node_facts, with the egress check), ``pixie_preflight_node_after``
+    (node_facts again after remediation), ``pixie_preflight_remediation_error`` and, when the
+    inventory sets it, ``pixie_preflight_node_name`` (the host's Kubernetes node name).
+    """
+    hostvars = hostvars or {}
+    node_name = hostvars.get('pixie_preflight_node_name')
+    first = hostvars.get('pixie_preflight_node')
+    error = _registered_error(first)
+    if error:
+        return {'error': error, 'checks': None, 'node': None, 'node_before_remediation': None,
+                'node_name': node_name}
+    node = dict(first['ansible_facts']['pixie_node'])
+    record = {'error': None, 'node_before_remediation': None, 'node_name': node_name}
+    after = hostvars.get('pixie_preflight_node_after')
+    if isinstance(after, dict) and _registered_error(after) is None and after.get('ansible_facts'):
+        record['node_before_remediation'] = node
+        later = dict(after['ansible_facts']['pixie_node'])
+        if 'egress' in node['checks'] and 'egress' not in later['checks']:
+            later['checks'] = dict(later['checks'], egress=node['checks']['egress'])
+            later['egress'] = node.get('egress')
+        node = later
+    checks = dict(node['checks'])
+    remediation_error = hostvars.get('pixie_preflight_remediation_error')
+    if remediation_error:
+        checks['remediation'] = chk.make_check(
+            chk.FAIL, 'remediation failed: %s' % remediation_error, 'kernel headers installed',
+            None, 'See the message; the kernel_headers check says what is still missing.')
+    record['checks'] = checks
+    record['node'] = node
+    return record
+
+
+def cluster_record(result):
+    """The cluster record from the registered cluster_facts result, or None when it did not run."""
+    if not isinstance(result, dict) or not result or result.get('skipped'):
+        return None
+    error = _registered_error(result)
+    if error:
+        return {'error': error, 'checks': {'cluster': chk.make_check(
+            chk.FAIL, 'the cluster checks could not run: %s' % error, 'cluster_facts runs', error,
+            'Check kubectl and the kubeconfig on the control node.')}}
+    return dict(result['ansible_facts']['pixie_cluster'])
+
+
+def coverage_check(cluster, hosts, node_names):
+    """``inventory_coverage``: warn about cluster nodes that no inventory host checked."""
+    nodes = [item.get('name') for item in (cluster or {}).get('nodes') or [] if isinstance(item, dict)]
+    if not nodes:
+        return None
+    checked = set()
+    for host, record in hosts.items():
+        for name in (host, (node_names or {}).get(host), (record or {}).get('node_name')):
+            if name:
+                checked.add(name)
+                checked.add(name.split('.')[0])
+    missing = [name for name in nodes if name not in checked and name.split('.')[0] not in checked]
+    expected = 'every cluster node is in the inventory'
+    if not missing:
+        return chk.make_check(chk.PASS, 'all %d cluster nodes were checked' % len(nodes), expected, len(nodes))
+    return chk.make_check(
+        chk.WARN, '%d of %d cluster nodes were not checked by this run: %s' % (len(missing), len(nodes),
+                                                                               ', '.join(missing)),
+        expected, missing,
+        'Add these nodes to the inventory (or set pixie_preflight_node_name on the hosts that are them).')
+
+
+def _apply_skips(checks, skip):
+    return chk.skip_checks(checks or {}, skip, reason='skipped by pixie_preflight_skip_checks')
+
+
+def host_row(name, result, skip):
+    """One node's row: ``result`` is ``{checks, error, ...}`` as the node play records it."""
+    result = result or {}
+    error = result.get('error')
+    if error or not result.get('checks'):
+        reason = error or 'no result: the node play did not run here'
+        checks = {HOST_ERROR_CHECK: chk.make_check(
+            chk.FAIL, 'the checks could not run on this host: %s' % reason, 'reachable, with Python',
+            reason, 'Make the host reachable over SSH with a Python interpreter, or take it out of the inventory.')}
+    else:
+        checks = _apply_skips(result['checks'], skip)
+    return {'name': name, 'kind': 'node', 'checks': checks, 'status': chk.overall_status(checks),
+            'error': error}
+
+
+def cluster_row(cluster, skip):
+    checks = _apply_skips((cluster or {}).get('checks') or {}, skip)
+    return {'name': 'cluster', 'kind': 'cluster', 'checks': checks, 'status': chk.overall_status(checks),
+            'error': None}
+
+
+def group_problems(rows):
+    """Every non-pass, non-skipped check; identical ones (same status, message and remedy) are one
+    group, whichever hosts and check ids they come from."""
+    groups = {}
+    order = []
+    for row in rows:
+        for check_id, check in row['checks'].items():
+            if check['status'] in (chk.PASS, chk.SKIPPED):
+                continue
+            key = (check['status'], check.get('msg'), check.get('remedy'))
+            if key not in groups:
+                groups[key] = {'checks': [], 'status': check['status'], 'msg': check.get('msg'),
+                               'remedy': check.get('remedy'), 'expected': check.get('expected'),
+                               'actual': check.get('actual'), 'hosts': []}
+                order.append(key)
+            group = groups[key]
+            if check_id not in group['checks']:
+                group['checks'].append(check_id)
+            if row['name'] not in group['hosts']:
+                group['hosts'].append(row['name'])
+    for group in groups.values():
+        group['check'] = ', '.join(group['checks'])
+    severity = {chk.FAIL: 0, chk.WARN: 1, chk.UNKNOWN: 2}
+    return sorted((groups[key] for key in order), key=lambda item: (severity.get(item['status'], 3), item['check']))
+
+
+def skip_list(skip):
+    """Check ids to skip, from a list or a comma-separated string (``-e pixie_preflight_skip_checks=a,b``)."""
+    if not skip:
+        return []
+    if isinstance(skip, str):
+        skip = skip.split(',')
+    return [str(item).strip() for item in skip if str(item).strip()]
+
+
+def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, node_names=None):
+    """The whole report.
+
+    ``hosts`` maps a host name to its record (``{checks, error, node}``, see ``host_record``);
+    ``cluster`` is the cluster record (``{checks, nodes, ...}``) or None when the cluster play did
+    not run; ``node_names`` maps a host to its Kubernetes node name when they differ.
+    """
+    skip = skip_list(skip)
+    rows = [host_row(name, hosts[name], skip) for name in sorted(hosts)]
+    if cluster is not None:
+        coverage = coverage_check(cluster, hosts, node_names) if hosts else None
+        if coverage is not None:
+            cluster = dict(cluster, checks=dict(cluster.get('checks') or {}, inventory_coverage=coverage))
+        rows.append(cluster_row(cluster, skip))
+    columns = [column for column in NODE_COLUMNS if any(column in row['checks'] for row in rows
+                                                        if row['kind'] == 'node')]
+    for row in rows:
+        if row['kind'] == 'node':
+            columns.extend(key for key in row['checks'] if key not in columns and key != HOST_ERROR_CHECK)
+    counts = dict.fromkeys((chk.PASS, chk.WARN, chk.FAIL, chk.UNKNOWN, chk.SKIPPED), 0)
+    for row in rows:
+        for check in row['checks'].values():
+            counts[check['status']] = counts.get(check['status'], 0) + 1
+    status = chk.overall_status([{'status': row['status']} for row in rows])
+    failed = status == chk.FAIL or (warnings_fatal and status == chk.WARN)
+    report = {
+        'hosts': hosts,
+        'cluster': cluster,
+        'status': status,
+        'failed': failed,
+        'warnings_fatal': bool(warnings_fatal),
+        'skipped_checks': skip,
+        'counts': counts,
+        'columns': columns,
+        'rows': rows,
+        'problems': group_problems(rows),
+    }
+    report['table'] = render_table(report)
+    report['markdown'] = render_markdown(report)
+    report['junit'] = render_junit(report)
+    return report
+
+
+def _cells(report, row):
+    if row['kind'] == 'cluster':
+        bad = [(key, value['status']) for key, value in row['checks'].items() if value['status'] != chk.PASS]
+        if not bad:
+            return ['all %d checks ok' % len(row['checks'])]
+        if len(bad) == len(row['checks']) and set(status for dummy, status in bad) == {chk.UNKNOWN}:
+            return ['all %d checks unknown (see below)' % len(bad)]
+        return [', '.join('%s:%s' % (key, CELL.get(status, status)) for key, status in bad)]
+    if HOST_ERROR_CHECK in row['checks']:
+        return ['UNREACHABLE/ERROR: %s' % (row['error'] or 'no result')]
+    return [CELL.get((row['checks'].get(column) or {}).get('status'), '-') for column in report['columns']]
+
+
+def render_table(report):
+    """A plain-text table: one row per node and one for the cluster, one column per check."""
+    header = ['host', 'status'] + list(report['columns'])
+    lines = []
+    widths = [len(item) for item in header]
+    body = []
+    for row in report['rows']:
+        cells = [row['name'], row['status'].upper()] + _cells(report, row)
+        body.append(cells)
+        if row['kind'] == 'node' and HOST_ERROR_CHECK not in row['checks']:
+            for index, cell in enumerate(cells):
+                widths[index] = max(widths[index], len(cell))
+        else:
+            widths[0] = max(widths[0], len(cells[0]))
+    line = '  '.join(item.ljust(widths[index]) for index, item in enumerate(header))
+    lines.append(line.rstrip())
+    lines.append('  '.join('-' * width for width in widths))
+    for cells in body:
+        if len(cells) == len(header):
+            lines.append('  '.join(cell.ljust(widths[index]) for index, cell in enumerate(cells)).rstrip())
+        else:
+            lines.append('  '.join([cells[0].ljust(widths[0]), cells[1].ljust(widths[1])] + cells[2:]).rstrip())
+    lines.append('')
+    counts = report['counts']
+    lines.append('checks: %d pass, %d warn, %d fail, %d unknown, %d skipped; overall: %s%s' % (
+        counts[chk.PASS], counts[chk.WARN], counts[chk.FAIL], counts[chk.UNKNOWN], counts[chk.SKIPPED],
+        report['status'].upper(), ' (warnings are fatal)' if report['warnings_fatal'] else ''))
+    for problem in report['problems']:
+        lines.append('')
+        lines.append('[%s] %s on %d host(s): %s' % (
+            problem['status'].upper(), problem['check'], len(problem['hosts']), ', '.join(problem['hosts'])))
+        lines.append('    %s' % problem['msg'])
+        if problem['remedy']:
+            lines.append('    remedy: %s' % problem['remedy'])
+        skippable = [item for item in problem['checks'] if item != HOST_ERROR_CHECK]
+        if skippable:
+            lines.append('    to skip: -e pixie_preflight_skip_checks=%s' % ','.join(skippable))
+    return '\n'.join(lines)
+
+
+def _md(text):
+    return str(text if text is not None else '').replace('|', '\\|').replace('\n', ' ')
+
+
+def render_markdown(report):
+    header = ['host', 'status'] + list(report['columns'])
+    lines = ['# Pixie preflight report', '', 'Overall: **%s**' % report['status'].upper(), '',
+             '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    for row in report['rows']:
+        cells = _cells(report, row)
+        cells = cells + [''] * (len(header) - 2 - len(cells))
+        lines.append('| ' + ' | '.join(_md(item) for item in [row['name'], row['status']] + cells) + ' |')
+    if report['problems']:
+        lines.extend(['', '## Problems', ''])
+        for problem in report['problems']:
+            lines.append('- **%s** `%s` on %s: %s' % (
+                problem['status'].upper(), problem['check'], ', '.join(problem['hosts']), _md(problem['msg'])))
+            if problem['remedy']:
+                lines.append('  - remedy: %s' % _md(problem['remedy']))
+    if report['skipped_checks']:
+        lines.extend(['', 'Skipped checks: %s' % ', '.join(report['skipped_checks'])])
+    return '\n'.join(lines) + '\n'
+
+
+def render_junit(report):
+    """JUnit XML: one testsuite per node and one for the cluster, one testcase per check.
+
+    fail -> <failure>; a host where the checks could not run -> <error>; skipped -> <skipped>;
+    warn and unknown -> <failure> when warnings are fatal, else a passing case with the message
+    in <system-out>.
+    """
+    suites = ET.Element('testsuites', name='pixie-preflight')
+    totals = dict.fromkeys(('tests', 'failures', 'errors', 'skipped'), 0)
+    for row in report['rows']:
+        suite = ET.SubElement(suites, 'testsuite', name='%s %s' % (row['kind'], row['name']))
+        counts = dict.fromkeys(('tests', 'failures', 'errors', 'skipped'), 0)
+        for check_id, check in row['checks'].items():
+            case = ET.SubElement(suite, 'testcase', classname='pixie_preflight.%s' % row['name'], name=check_id)
+            counts['tests'] += 1
+            text = '%s\nexpected: %s\nactual: %s\nremedy: %s' % (
+                check.get('msg'), check.get('expected'), check.get('actual'), check.get('remedy'))
+            status = check['status']
+            if check_id == HOST_ERROR_CHECK:
+                ET.SubElement(case, 'error', message=str(check.get('msg')), type='host').text = text
+                counts['errors'] += 1
+            elif status == chk.FAIL or (report['warnings_fatal'] and status in (chk.WARN, chk.UNKNOWN)):
+                ET.SubElement(case, 'failure', message=str(check.get('msg')), type=status).text = text
+                counts['failures'] += 1
+            elif status == chk.SKIPPED:
+                ET.SubElement(case, 'skipped', message=str(check.get('msg')))
+                counts['skipped'] += 1
+            elif status != chk.PASS:
+                ET.SubElement(case, 'system-out').text = '%s: %s' % (status, text)
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding='unicode') + '\n'
+
+
+def render_json(report):
+    """Everything: what the modules returned per host and for the cluster, and the report summary."""
+    summary = dict((key, value) for key, value in report.items()
+                   if key not in ('table', 'markdown', 'junit', 'hosts', 'cluster'))
+    return json.dumps({'summary': summary, 'hosts': report['hosts'], 'cluster': report['cluster']},
+                      indent=2, sort_keys=True, default=str) + '\n'
