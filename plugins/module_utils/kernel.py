@@ -61,10 +61,16 @@ def version_at_least(actual, minimum):
     return parse_version(actual) >= parse_version(minimum)
 
 
-def config_candidates(release):
-    """The kernel config paths to try, in order, for ``release`` (None: only release-less ones)."""
+def config_candidates(release, running=True):
+    """The kernel config paths to try, in order, for ``release`` (None: only release-less ones).
+
+    ``/proc/config*`` describe the running kernel: they are left out when ``running`` is false
+    (a release given for a kernel that is installed but not booted).
+    """
     paths = []
     for template in requirements.KERNEL_CONFIG_PATHS:
+        if template.startswith('/proc/') and not running:
+            continue
         if '{release}' in template:
             if not release or '/' in release:
                 continue
@@ -89,9 +95,9 @@ def read_config_file(path):
     return data.decode('utf-8', 'replace')
 
 
-def find_kernel_config(host_root, release):
+def find_kernel_config(host_root, release, running=True):
     """Return ``(path_on_node, text)`` for the first readable kernel config, or ``(None, None)``."""
-    for candidate in config_candidates(release):
+    for candidate in config_candidates(release, running):
         real = host_path(host_root, candidate)
         text = read_config_file(real) if real else None
         if text is not None:

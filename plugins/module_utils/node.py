@@ -128,18 +128,17 @@ def gather(host_root='/', kernel_release=None):
         ostype = uname.sysname
     facts['os'] = ostype
 
-    release = kernel_release
-    source = 'option kernel_release'
-    if not release:
-        release = hostfs.read_first_line(host_root, '/proc/sys/kernel/osrelease')
-        source = '/proc/sys/kernel/osrelease'
-    if not release and live and uname is not None:
-        release = uname.release
-        source = 'uname'
-    if not release:
-        source = None
+    running = hostfs.read_first_line(host_root, '/proc/sys/kernel/osrelease')
+    running_source = '/proc/sys/kernel/osrelease' if running else None
+    if not running and live and uname is not None:
+        running, running_source = uname.release, 'uname'
+    if kernel_release:
+        release, source = kernel_release, 'option kernel_release'
+    else:
+        release, source = running, running_source
     facts['kernel_release'] = release
     facts['kernel_release_source'] = source
+    facts['kernel_release_running'] = bool(release) and release == running
     facts['kernel_version'] = kernel.normalize_version(release) if release else None
 
     arch = hostfs.read_first_line(host_root, '/proc/sys/kernel/arch')
@@ -154,7 +153,7 @@ def gather(host_root='/', kernel_release=None):
     meminfo = hostfs.read_text(host_root, '/proc/meminfo')
     facts['memory_mib'] = parse_meminfo(meminfo) if meminfo is not None else None
 
-    config_path, config_text = kernel.find_kernel_config(host_root, release)
+    config_path, config_text = kernel.find_kernel_config(host_root, release, facts['kernel_release_running'])
     facts['kernel_config_path'] = config_path
     if config_text is not None:
         options = kernel.parse_kernel_config(config_text)
@@ -303,7 +302,8 @@ def _check_kernel_config(facts, req):
     if not path:
         return chk.make_check(
             chk.UNKNOWN, 'no readable kernel config (looked in %s)'
-            % ', '.join(kernel.config_candidates(facts.get('kernel_release'))), expected, None,
+            % ', '.join(kernel.config_candidates(facts.get('kernel_release'), facts.get('kernel_release_running', True))),
+            expected, None,
             'Enable CONFIG_IKCONFIG_PROC (/proc/config.gz) or install /boot/config-<release>.')
     missing = facts.get('kernel_config_missing') or []
     if missing:

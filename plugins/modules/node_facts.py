@@ -204,6 +204,12 @@ ansible_facts:
           description: Where the release came from.
           type: str
           sample: /proc/sys/kernel/osrelease
+        kernel_release_running:
+          description:
+            - Whether the release checked is the running kernel. When it is not (O(kernel_release) names another),
+              C(/proc/config) and C(/proc/config.gz), which describe the running kernel, are not used as its config.
+          type: bool
+          sample: true
         kernel_version:
           description: The release normalised to C(X.Y.Z); null when it cannot be parsed.
           type: str

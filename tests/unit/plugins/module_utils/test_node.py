@@ -139,6 +139,22 @@ def test_kernel_release_option_wins(tmp_path):
     assert facts['headers_packages'] == ['linux-headers-%s' % RELEASE]
 
 
+def test_proc_config_is_not_used_for_another_kernel(tmp_path):
+    root = make_node(tmp_path, release='6.1.0-28-amd64', config=None, headers=False,
+                     extra={'/proc/config.gz': GOOD_CONFIG})
+    running = node.node_facts(root)
+    assert running['kernel_release_running'] is True
+    assert running['kernel_config_path'] == '/proc/config.gz'
+    other = node.node_facts(root, kernel_release='6.1.0-99-amd64')
+    assert other['kernel_release_running'] is False
+    assert other['kernel_config_path'] is None
+    assert other['checks']['kernel_config']['status'] == 'unknown'
+    assert '/proc/config.gz' not in other['checks']['kernel_config']['msg']
+    write(root, '/usr/src/linux-headers-6.1.0-99-amd64/.config', GOOD_CONFIG)   # Debian's headers ship it
+    assert node.node_facts(root, kernel_release='6.1.0-99-amd64')['kernel_config_path'] == \
+        '/usr/src/linux-headers-6.1.0-99-amd64/.config'
+
+
 def test_empty_tree_reports_without_raising(tmp_path):
     facts = node.node_facts(str(tmp_path))
     assert set(facts['checks']) == set(node.CHECK_IDS)

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the preflight costs across N hosts, against `ansible -m ping` and `ansible -m setup`.
+
+Builds an inventory of N hosts that all use the local connection (each one a real module run
+through AnsiballZ, as on a remote node, minus the network), starts an HTTP/2 "cloud address" on
+loopback (the egress probe does a real TLS and HTTP/2 exchange with it), then times, in the same
+run and on the same hosts:
+  ansible all -m ansible.builtin.ping
+  ansible all -m ansible.builtin.setup           (what a kubespray-style preflight pays first)
+  ansible all -m pixie_ops.preflight.node_facts  (the node checks alone)
+  ansible-playbook playbooks/preflight.yml        (node play with egress, and the report; no cluster)
+and prints the median wall time of each, the cost per host and the ratios to ping.
+It prints figures; it asserts nothing.
+
+  .venv/bin/python benchmarks/scale.py --hosts 20,100,300 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'system'))
+
+import support_tls  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def make_workspace(tmp, hosts):
+    """A collections path that resolves pixie_ops.preflight to this checkout, and an inventory."""
+    collections = os.path.join(tmp, 'collections', 'ansible_collections', 'pixie_ops')
+    os.makedirs(collections)
+    os.symlink(ROOT, os.path.join(collections, 'preflight'))
+    inventory = os.path.join(tmp, 'inventory.ini')
+    with open(inventory, 'w') as handle:
+        handle.write('[nodes]\n')
+        for index in range(hosts):
+            handle.write('node-%03d\n' % (index + 1))
+        handle.write('\n[nodes:vars]\nansible_connection=local\nansible_python_interpreter=%s\n' % sys.executable)
+        handle.write('\n[local]\nlocalhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
+    return os.path.join(tmp, 'collections'), inventory
+
+
+def timed(command, env, cwd, expect=(0,)):
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in expect:
+        raise SystemExit('%s failed (%d): %s' % (' '.join(command), done.returncode, done.stderr.decode()[-2000:]))
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--hosts', default='20,100,300', help='comma-separated host counts (default 20,100,300)')
+    parser.add_argument('--repeat', type=int, default=3, help='runs of each command; the median is shown')
+    parser.add_argument('--forks', type=int, default=50, help='forks for every command (default 50)')
+    args = parser.parse_args()
+    bin_dir = os.path.dirname(sys.executable)
+
+    print('ansible-core from %s, %d CPUs, forks %d, median of %d runs' % (bin_dir, os.cpu_count() or 0, args.forks,
+                                                                          args.repeat))
+    print('%6s %-24s %9s %12s %9s' % ('hosts', 'command', 'median s', 'ms per host', 'vs ping'))
+    with tempfile.TemporaryDirectory(prefix='pixie-bench-') as tmp, \
+            support_tls.cloud_server(tmp) as (cloud_host, cloud_port, ca_path):
+        for hosts in [int(item) for item in args.hosts.split(',')]:
+            work = os.path.join(tmp, 'n%d' % hosts)
+            os.makedirs(work)
+            collections, inventory = make_workspace(work, hosts)
+            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_HOST_KEY_CHECKING='False',
+                       ANSIBLE_GATHERING='explicit', ANSIBLE_FORKS=str(args.forks))
+            env.pop('PYTHONPATH', None)
+            adhoc = [os.path.join(bin_dir, 'ansible'), 'nodes', '-i', inventory]
+            preflight = [os.path.join(bin_dir, 'ansible-playbook'), '-i', inventory,
+                         os.path.join(ROOT, 'playbooks', 'preflight.yml'),
+                         '-e', 'pixie_preflight_hosts=nodes', '-e', 'pixie_preflight_cluster_enabled=false',
+                         '-e', 'pixie_preflight_cloud_host=%s' % cloud_host,
+                         '-e', 'pixie_preflight_cloud_port=%d' % cloud_port,
+                         '-e', 'pixie_preflight_egress_ca_path=%s' % ca_path]
+            commands = [
+                ('ansible -m ping', adhoc + ['-m', 'ansible.builtin.ping'], (0,)),
+                ('ansible -m setup', adhoc + ['-m', 'ansible.builtin.setup'], (0,)),
+                ('ansible -m node_facts', adhoc + ['-m', 'pixie_ops.preflight.node_facts'], (0,)),
+                # This machine fails some node checks (it is a container), so the play exits 2.
+                ('preflight.yml', preflight, (0, 2)),
+            ]
+            medians = {}
+            for name, command, expect in commands:
+                timed(command, env, work, expect)          # warm-up: byte-compile, page cache
+                medians[name] = statistics.median(timed(command, env, work, expect) for dummy in range(args.repeat))
+            for name, dummy, dummy in commands:
+                median = medians[name]
+                ratio = median / medians['ansible -m ping']
+                print('%6d %-24s %9.2f %12.1f %8.2fx' % (hosts, name, median, 1000 * median / hosts, ratio))
+            print('%6d preflight.yml / setup = %.2f' % (hosts, medians['preflight.yml'] / medians['ansible -m setup']))
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
