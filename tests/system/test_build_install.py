@@ -74,3 +74,27 @@ def test_ansible_doc_renders(installed, bin_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     assert 'host_root' in done.stdout and 'tested_distributions' in done.stdout
     assert 'kernel_headers_path' in done.stdout
+
+
+def test_installed_playbook_runs_by_fqcn(installed, bin_dir, tmp_path):
+    """`ansible-playbook pixie_ops.preflight.preflight` from the installed copy: table, report, exit code."""
+    dummy, install_dir = installed
+    inventory = tmp_path / 'inventory.ini'
+    inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s\n'
+                         % os.path.join(bin_dir, 'python'))
+    base = [os.path.join(bin_dir, 'ansible-playbook'), '-i', str(inventory), 'pixie_ops.preflight.preflight',
+            '-e', 'pixie_preflight_cluster_enabled=false', '-e', 'pixie_preflight_egress_enabled=false']
+    # Everything that can fail on a container-like test machine is skipped: the run passes.
+    passing = subprocess.run(base + ['-e', 'pixie_preflight_skip_checks=container,kernel_config,kernel_headers,'
+                                           'memory,distribution,architecture,kernel_version,os,lockdown',
+                                     '-e', 'pixie_preflight_report_dir=%s' % tmp_path],
+                             env=_env(install_dir), capture_output=True, text=True, check=False, cwd=str(tmp_path))
+    assert passing.returncode == 0, passing.stdout[-3000:] + passing.stderr
+    assert 'localhost  PASS' in passing.stdout
+    with open(str(tmp_path / 'preflight-report.json')) as handle:
+        assert json.load(handle)['summary']['status'] == 'pass'
+    # A threshold no machine meets makes it fail, with a non-zero exit.
+    failing = subprocess.run(base + ['-e', 'pixie_preflight_min_kernel_version=99.0'],
+                             env=_env(install_dir), capture_output=True, text=True, check=False, cwd=str(tmp_path))
+    assert failing.returncode == 2, failing.stdout[-3000:]
+    assert '[FAIL] kernel_version on 1 host(s): localhost' in failing.stdout
