@@ -22,6 +22,7 @@ import os
 import re
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 
 CHECK_IDS = (
@@ -70,7 +71,6 @@ DEFAULT_CLASS_ANNOTATIONS = (
 )
 
 _VERSION_RE = re.compile(r'^\s*v?(\d+)\.(\d+)(?:\.(\d+))?(\S*)\s*$')
-_KERNEL_RE = re.compile(r'^\s*(\d+)\.(\d+)(?:\.(\d+))?')
 _QUANTITY_RE = re.compile(
     r'^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei)|([eE][+-]?\d+)|(n|u|m|k|M|G|T|P|E))?\s*$')
 _BINARY_SUFFIXES = {'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60}
@@ -131,14 +131,6 @@ def server_version(version_obj):
         return git_version, parse_k8s_version('%s.%s' % (major, minor))
 
 
-def parse_kernel_version(text):
-    """``(major, minor, patch)`` from a node's ``kernelVersion`` (``5.10.186-179.751.amzn2.x86_64``)."""
-    match = _KERNEL_RE.match(text or '')
-    if not match:
-        raise ValueError('not a kernel version: %r' % (text,))
-    return tuple(int(part or 0) for part in match.groups())
-
-
 def parse_quantity(text):
     """Bytes (an int) from a Kubernetes resource quantity: ``7807840Ki``, ``2Gi``, ``129e6``, ``1500M``."""
     match = _QUANTITY_RE.match(str(text))
@@ -153,11 +145,6 @@ def parse_quantity(text):
     elif decimal:
         value *= 10 ** _DECIMAL_SUFFIXES[decimal]
     return int(value)
-
-
-def normalize_architecture(name):
-    name = (name or '').strip().lower()
-    return requirements.ARCHITECTURE_ALIASES.get(name, name)
 
 
 # --- nodes ----------------------------------------------------------------------------------------
@@ -204,12 +191,12 @@ def node_summary(node, min_kernel_version=requirements.MIN_KERNEL_VERSION,
         shown = operating_system or 'unknown OS'
         reasons.append('%s node: Pixie runs on Linux nodes only' % (shown[:1].upper() + shown[1:]))
     else:
-        supported = set(normalize_architecture(a) for a in supported_architectures)
-        if normalize_architecture(architecture) not in supported:
+        supported = set(requirements.canonical_architecture(a) for a in supported_architectures)
+        if requirements.canonical_architecture(architecture) not in supported:
             reasons.append('architecture %s: Pixie supports %s only'
                            % (architecture or 'unknown', ', '.join(sorted(supported))))
         try:
-            if parse_kernel_version(summary['kernel_version']) < parse_kernel_version(min_kernel_version):
+            if kernel.parse_version(summary['kernel_version']) < kernel.parse_version(min_kernel_version):
                 reasons.append('kernel %s is older than %s' % (summary['kernel_version'], min_kernel_version))
         except ValueError:
             pass
@@ -387,10 +374,10 @@ def check_node_kernels(summaries, min_kernel_version):
     if not linux:
         return checks.make_check(checks.UNKNOWN, 'no Linux node to check', expected, None)
     old, unparsed = [], []
-    minimum = parse_kernel_version(min_kernel_version)
+    minimum = kernel.parse_version(min_kernel_version)
     for node in linux:
         try:
-            if parse_kernel_version(node['kernel_version']) < minimum:
+            if kernel.parse_version(node['kernel_version']) < minimum:
                 old.append('%s (%s)' % (node['name'], node['kernel_version']))
         except ValueError:
             unparsed.append('%s (%r)' % (node['name'], node['kernel_version']))
@@ -408,14 +395,14 @@ def check_node_kernels(summaries, min_kernel_version):
 
 
 def check_node_architectures(summaries, supported_architectures):
-    supported = sorted(set(normalize_architecture(a) for a in supported_architectures))
+    supported = sorted(set(requirements.canonical_architecture(a) for a in supported_architectures))
     expected = ', '.join(supported)
     linux = _linux(summaries)
     if not linux:
         return checks.make_check(checks.UNKNOWN, 'no Linux node to check', expected, None)
     actual = dict((n['name'], n['architecture']) for n in linux)
     other = ['%s (%s)' % (n['name'], n['architecture']) for n in linux
-             if normalize_architecture(n['architecture']) not in supported]
+             if requirements.canonical_architecture(n['architecture']) not in supported]
     if other:
         status = checks.FAIL if len(other) == len(linux) else checks.WARN
         return checks.make_check(

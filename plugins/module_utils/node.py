@@ -63,12 +63,6 @@ def validate_requirements(options):
     return result
 
 
-def canonical_architecture(name):
-    """The kernel's name for an architecture (``amd64`` -> ``x86_64``)."""
-    name = (name or '').strip().lower()
-    return requirements.ARCHITECTURE_ALIASES.get(name, name)
-
-
 def parse_meminfo(text):
     """``{total, available}`` in MiB from /proc/meminfo text; None when MemTotal is absent.
 
@@ -191,8 +185,8 @@ def _check_os(facts, req):
 
 def _check_architecture(facts, req):
     actual = facts.get('architecture')
-    supported = [canonical_architecture(item) for item in req['supported_architectures']]
-    if canonical_architecture(actual) in supported:
+    supported = [requirements.canonical_architecture(item) for item in req['supported_architectures']]
+    if requirements.canonical_architecture(actual) in supported:
         return chk.make_check(chk.PASS, 'architecture %s is supported' % actual, supported, actual)
     return chk.make_check(
         chk.FAIL, 'architecture %s is not supported by Pixie (it requires %s)'

@@ -89,6 +89,12 @@ CLOUD_HOST = 'withpixie.ai'
 CLOUD_PORT = 443
 
 
+def canonical_architecture(name):
+    """The kernel's name for an architecture (``amd64`` -> ``x86_64``, ``arm64`` -> ``aarch64``)."""
+    name = (name or '').strip().lower()
+    return ARCHITECTURE_ALIASES.get(name, name)
+
+
 def defaults():
     """All node-side defaults as the option names the modules and roles use."""
     return {

@@ -164,6 +164,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import cluster
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 
 
@@ -183,7 +184,7 @@ def main():
     )
     params = module.params
     for name, parse in (('min_k8s_version', cluster.parse_k8s_version),
-                        ('min_kernel_version', cluster.parse_kernel_version)):
+                        ('min_kernel_version', kernel.parse_version)):
         try:
             parse(params[name])
         except ValueError as exc:

@@ -99,24 +99,6 @@ def test_server_version_falls_back_on_major_minor():
 
 
 @pytest.mark.parametrize('text, expected', [
-    ('5.10.186-179.751.amzn2.x86_64', (5, 10, 186)),
-    ('6.12.55+', (6, 12, 55)),
-    ('4.15.0', (4, 15, 0)),
-    ('4.14', (4, 14, 0)),
-    ('5.10.47-linuxkit', (5, 10, 47)),
-    ('4.18.0-287.el8.x86_64', (4, 18, 0)),
-])
-def test_parse_kernel_version(text, expected):
-    assert cluster.parse_kernel_version(text) == expected
-
-
-@pytest.mark.parametrize('text', ['', None, 'linux', 'v5.4'])
-def test_parse_kernel_version_rejects(text):
-    with pytest.raises(ValueError):
-        cluster.parse_kernel_version(text)
-
-
-@pytest.mark.parametrize('text, expected', [
     ('2032964Ki', 2032964 * 1024),
     ('16Gi', 16 * 2 ** 30),
     ('1500M', 1500 * 10 ** 6),

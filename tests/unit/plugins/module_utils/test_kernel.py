@@ -29,6 +29,11 @@ RELEASES = [
     ('6.18.44-fc-v769', '6.18.44'),
     (' 6.1.0-28-amd64\n', '6.1.0'),
     ('v1.27.3-gke.100', '1.27.3'),                      # the same parser reads Kubernetes versions
+    # Node kernelVersion values the cluster checks read (tests/fixtures/k8s/*/nodes.json)
+    ('5.10.186-179.751.amzn2.x86_64', '5.10.186'),
+    ('6.12.55+', '6.12.55'),
+    ('5.10.47-linuxkit', '5.10.47'),
+    ('10.0.17763.2452', '10.0.17763'),                  # a Windows node's kernelVersion
 ]
 
 BAD_RELEASES = ['', '   ', 'linux', '-5.10', '.5', 'rc1-6.4', '\x00', 'unknown']

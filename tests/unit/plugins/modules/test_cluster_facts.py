@@ -97,7 +97,7 @@ def test_kubectl_option_that_is_not_executable(run, tmp_path):
 
 @pytest.mark.parametrize('args, message', [
     ({'min_k8s_version': 'latest'}, 'option min_k8s_version: not a Kubernetes version'),
-    ({'min_kernel_version': 'new'}, 'option min_kernel_version: not a kernel version'),
+    ({'min_kernel_version': 'new'}, 'option min_kernel_version: cannot find a version number'),
     ({'timeout': 0}, 'option timeout: must be at least 1 second'),
     ({'supported_architectures': []}, 'option supported_architectures: must name at least one'),
 ])
