@@ -100,8 +100,8 @@ def headers_packages(package_manager, dist, release):
     if package_manager == 'zypper' or fam == 'suse':
         # SUSE splits headers by flavour (the uname suffix). The RPM release has one more component
         # than uname shows (6.4.0-150600.21-default is kernel-default 6.4.0-150600.21.<N>), so the
-        # exact version cannot be derived from the node's files: the name is returned, and the
-        # installer pins it to the version-release of the installed kernel-<flavour> package.
+        # exact version cannot be derived from the node's files: only the name is returned. The
+        # remediate role refuses names that do not carry the release, so it does not install these.
         match = _SUSE_RELEASE_RE.match(release)
         return ['kernel-%s-devel' % (match.group('flavour') if match else 'default')]
     if package_manager == 'pacman':
