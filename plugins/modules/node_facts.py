@@ -108,12 +108,12 @@ options:
             - URL of an HTTP proxy that accepts CONNECT, C(http://[user:password@]host:port).
               Credentials in it are sent as basic C(Proxy-Authorization) and never returned or logged.
             - When not set, the node's C(https_proxy) (or C(HTTPS_PROXY)) is used, unless C(no_proxy)
-              (or C(NO_PROXY)) matches O(host). An explicit O(proxy) is always used.
+              (or C(NO_PROXY)) matches O(egress.host). An explicit O(egress.proxy) is always used.
             - C(https://) and SOCKS proxies are not supported.
           type: str
         use_proxy:
           description:
-            - Whether to use a proxy at all. V(false) connects directly whatever O(proxy) and the
+            - Whether to use a proxy at all. V(false) connects directly whatever O(egress.proxy) and the
               environment say.
           type: bool
           default: true
