@@ -16,31 +16,13 @@ import sys
 import pytest
 import yaml
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import cluster
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.modules import cluster_facts
 
 
-class ModuleExit(Exception):
-    def __init__(self, kind, result):
-        super(ModuleExit, self).__init__(kind)
-        self.kind = kind
-        self.result = result
-
-
 @pytest.fixture
-def run(monkeypatch, tmp_path):
-    def exit_json(self, **kwargs):
-        raise ModuleExit('exit', kwargs)
-
-    def fail_json(self, **kwargs):
-        raise ModuleExit('fail', kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+def run(run_main, monkeypatch, tmp_path):
     # no kubeconfig anywhere: an empty HOME, no KUBECONFIG, not in a pod
     home = tmp_path / 'home'
     home.mkdir()
@@ -48,12 +30,7 @@ def run(monkeypatch, tmp_path):
     monkeypatch.delenv('KUBECONFIG', raising=False)
     monkeypatch.delenv('KUBERNETES_SERVICE_HOST', raising=False)
 
-    def runner(args):
-        with patch_module_args(args):
-            with pytest.raises(ModuleExit) as exc:
-                cluster_facts.main()
-        return exc.value
-    return runner
+    return lambda args: run_main(cluster_facts.main, args)
 
 
 def _facts(result):

@@ -11,36 +11,12 @@ import os
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.pixie_ops.preflight.plugins.modules import node_facts
 
 
-class ModuleExit(Exception):
-    def __init__(self, kind, result):
-        super(ModuleExit, self).__init__(kind)
-        self.kind = kind
-        self.result = result
-
-
 @pytest.fixture
-def run(monkeypatch):
-    def exit_json(self, **kwargs):
-        raise ModuleExit('exit', kwargs)
-
-    def fail_json(self, **kwargs):
-        raise ModuleExit('fail', kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-
-    def runner(args):
-        with patch_module_args(args):
-            with pytest.raises(ModuleExit) as exc:
-                node_facts.main()
-        return exc.value
-    return runner
+def run(run_main):
+    return lambda args: run_main(node_facts.main, args)
 
 
 def _tree(root):
