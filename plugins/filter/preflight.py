@@ -37,7 +37,7 @@ def preflight_cluster_record(result):
     return _report.cluster_record(_plain(result))
 
 
-def preflight_report(hosts, cluster=None, skip=None, warnings_fatal=False, node_names=None):
+def preflight_report(hosts, cluster=None, skip=None, warnings_fatal=False):
     """The report (table, markdown, junit, rows, problems, counts, status, failed)."""
     if not isinstance(hosts, Mapping):
         raise AnsibleFilterError('preflight_report expects a dict of host name to record, got %s'
@@ -45,7 +45,7 @@ def preflight_report(hosts, cluster=None, skip=None, warnings_fatal=False, node_
     if cluster is not None and not isinstance(cluster, Mapping):
         raise AnsibleFilterError('preflight_report: cluster must be a dict or null')
     return _report.build_report(_plain(hosts), _plain(cluster), skip=_report.skip_list(_plain(skip)),
-                                warnings_fatal=bool(warnings_fatal), node_names=_plain(node_names))
+                                warnings_fatal=bool(warnings_fatal))
 
 
 def preflight_report_json(report):

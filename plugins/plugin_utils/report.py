@@ -84,14 +84,14 @@ def cluster_record(result):
     return dict(result['ansible_facts']['pixie_cluster'])
 
 
-def coverage_check(cluster, hosts, node_names):
+def coverage_check(cluster, hosts):
     """``inventory_coverage``: warn about cluster nodes that no inventory host checked."""
     nodes = [item.get('name') for item in (cluster or {}).get('nodes') or [] if isinstance(item, dict)]
     if not nodes:
         return None
     checked = set()
     for host, record in hosts.items():
-        for name in (host, (node_names or {}).get(host), (record or {}).get('node_name')):
+        for name in (host, (record or {}).get('node_name')):
             if name:
                 checked.add(name)
                 checked.add(name.split('.')[0])
@@ -166,17 +166,17 @@ def skip_list(skip):
     return [str(item).strip() for item in skip if str(item).strip()]
 
 
-def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, node_names=None):
+def build_report(hosts, cluster=None, skip=None, warnings_fatal=False):
     """The whole report.
 
     ``hosts`` maps a host name to its record (``{checks, error, node}``, see ``host_record``);
     ``cluster`` is the cluster record (``{checks, nodes, ...}``) or None when the cluster play did
-    not run; ``node_names`` maps a host to its Kubernetes node name when they differ.
+    not run. A record's ``node_name`` is the host's Kubernetes node name when it differs.
     """
     skip = skip_list(skip)
     rows = [host_row(name, hosts[name], skip) for name in sorted(hosts)]
     if cluster is not None:
-        coverage = coverage_check(cluster, hosts, node_names) if hosts else None
+        coverage = coverage_check(cluster, hosts) if hosts else None
         if coverage is not None:
             cluster = dict(cluster, checks=dict(cluster.get('checks') or {}, inventory_coverage=coverage))
         rows.append(cluster_row(cluster, skip))

@@ -139,9 +139,8 @@ def test_cluster_record_and_coverage():
     broken = report.cluster_record({'failed': True, 'msg': 'kubectl exploded'})
     assert broken['checks']['cluster']['status'] == 'fail'
     cluster = dict(CLUSTER, nodes=[{'name': 'node-a.example.internal'}, {'name': 'node-b'}, {'name': 'node-c'}])
-    hosts = {'node-a': node(), 'bastion': node()}
-    rep = report.build_report(hosts, report.cluster_record({'ansible_facts': {'pixie_cluster': cluster}}),
-                              node_names={'bastion': 'node-b'})
+    hosts = {'node-a': node(), 'bastion': dict(node(), node_name='node-b')}
+    rep = report.build_report(hosts, report.cluster_record({'ansible_facts': {'pixie_cluster': cluster}}))
     coverage = rep['rows'][-1]['checks']['inventory_coverage']
     assert coverage['status'] == 'warn' and coverage['actual'] == ['node-c']
     assert 'node-c' in coverage['msg']
