@@ -16,7 +16,7 @@ import re
 import zlib
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
-from ansible_collections.pixie_ops.preflight.plugins.module_utils.hostfs import host_path, resolve_in_root
+from ansible_collections.pixie_ops.preflight.plugins.module_utils.hostfs import host_path, resolve_in_root, under_root
 
 # The leading numeric part of a release: "5.15.146+" -> 5.15.146, "6.4-rc1" -> 6.4, "7" -> 7,
 # "4.19+105+deb10u4~bpo9+1" -> 4.19, "5.15.153.1-microsoft-standard-WSL2+" -> 5.15.153 (the fourth
@@ -145,6 +145,7 @@ def resolve_headers(host_root, release):
     resolved, problem = resolve_in_root(host_root, node_path)
     if resolved is None:
         return None, problem
-    if not os.path.isdir(host_path(host_root, resolved)):
+    # ``resolved`` has no links left: joining it under the root is enough (no second walk).
+    if not os.path.isdir(under_root(host_root, resolved)):
         return None, '%s leads to %s, which is not a directory' % (node_path, resolved)
     return resolved, None
