@@ -21,13 +21,15 @@ def _plain(value):
     return value
 
 
-def preflight_host_record(hostvars):
-    """One host's record (checks, error, node facts) from its host variables after the node play."""
-    if not isinstance(hostvars, Mapping):
-        raise AnsibleFilterError('preflight_host_record expects the host variables of one host')
-    wanted = ('pixie_preflight_node', 'pixie_preflight_node_after', 'pixie_preflight_remediation_error',
-              'pixie_preflight_node_name')
-    return _report.host_record(dict((key, _plain(hostvars[key])) for key in wanted if key in hostvars))
+def preflight_host_record(result, after=None, remediation_error=None, node_name=None):
+    """One host's record (checks, error, node facts) from what node_facts returned on it."""
+    if result is not None and not isinstance(result, Mapping):
+        raise AnsibleFilterError('preflight_host_record expects the registered result of node_facts, got %s'
+                                 % type(result).__name__)
+    if after is not None and not isinstance(after, Mapping):
+        raise AnsibleFilterError('preflight_host_record: after must be a registered node_facts result or null')
+    return _report.host_record(_plain(result), _plain(after), _plain(remediation_error),
+                               None if node_name is None else str(node_name))
 
 
 def preflight_cluster_record(result):
@@ -37,15 +39,18 @@ def preflight_cluster_record(result):
     return _report.cluster_record(_plain(result))
 
 
-def preflight_report(hosts, cluster=None, skip=None, warnings_fatal=False):
-    """The report (table, markdown, junit, rows, problems, counts, status, failed)."""
+def preflight_report(hosts, cluster=None, skip=None, warnings_fatal=False, pending=None, hosts_pattern=None):
+    """The report (table, markdown, junit, rows, problems, counts, status, failed, verdict)."""
     if not isinstance(hosts, Mapping):
         raise AnsibleFilterError('preflight_report expects a dict of host name to record, got %s'
                                  % type(hosts).__name__)
     if cluster is not None and not isinstance(cluster, Mapping):
         raise AnsibleFilterError('preflight_report: cluster must be a dict or null')
+    if pending is not None and not isinstance(pending, (list, tuple)):
+        raise AnsibleFilterError('preflight_report: pending must be a list of host names')
     return _report.build_report(_plain(hosts), _plain(cluster), skip=_report.skip_list(_plain(skip)),
-                                warnings_fatal=bool(warnings_fatal))
+                                warnings_fatal=bool(warnings_fatal), pending=_plain(pending),
+                                hosts_pattern=hosts_pattern)
 
 
 def preflight_report_json(report):

@@ -10,6 +10,7 @@ Controller-side and pure: it takes the results the modules returned and returns 
 from __future__ import annotations
 
 import json
+import unicodedata
 import xml.etree.ElementTree as ET
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks as chk
@@ -19,6 +20,24 @@ NODE_COLUMNS = ('os', 'architecture', 'kernel_version', 'distribution', 'memory'
                 'kernel_config', 'container', 'lockdown', 'egress')
 CELL = {chk.PASS: 'ok', chk.WARN: 'WARN', chk.FAIL: 'FAIL', chk.UNKNOWN: '?', chk.SKIPPED: 'skip', None: '-'}
 HOST_ERROR_CHECK = 'reachable'
+
+
+def printable(value):
+    """``value`` with every control, format, surrogate or unassigned character of its strings shown
+    as an escape (``\\x1b``), tabs and newlines kept: what nodes, kubectl and servers say reaches the
+    terminal, the Markdown and the JUnit XML (which cannot hold such characters) as inert text."""
+    if isinstance(value, str):
+        if value.isprintable():
+            return value
+        return ''.join(char if char in '\t\n' or not unicodedata.category(char).startswith('C')
+                       else (('\\x%02x' % ord(char)) if ord(char) < 0x100 else ('\\u%04x' % ord(char))
+                             if ord(char) < 0x10000 else ('\\U%08x' % ord(char)))
+                       for char in value)
+    if isinstance(value, dict):
+        return dict((printable(key), printable(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [printable(item) for item in value]
+    return value
 
 
 def _registered_error(result):
@@ -37,23 +56,20 @@ def _registered_error(result):
     return None
 
 
-def host_record(hostvars):
-    """The record of one host from its variables after the node play.
+def host_record(result, after=None, remediation_error=None, node_name=None):
+    """The record of one host: ``{checks, error, node, node_before_remediation, node_name}``.
 
-    Reads ``pixie_preflight_node`` (node_facts, with the egress check), ``pixie_preflight_node_after``
-    (node_facts again after remediation), ``pixie_preflight_remediation_error`` and, when the
-    inventory sets it, ``pixie_preflight_node_name`` (the host's Kubernetes node name).
+    ``result`` is what node_facts returned on the host (registered, so it may be an unreachable,
+    failed or skipped result), ``after`` what node_facts returned again after remediation (or
+    None), ``remediation_error`` why remediation failed (or None) and ``node_name`` the host's
+    Kubernetes node name.
     """
-    hostvars = hostvars or {}
-    node_name = hostvars.get('pixie_preflight_node_name')
-    first = hostvars.get('pixie_preflight_node')
-    error = _registered_error(first)
+    error = _registered_error(result)
     if error:
         return {'error': error, 'checks': None, 'node': None, 'node_before_remediation': None,
                 'node_name': node_name}
-    node = dict(first['ansible_facts']['pixie_node'])
+    node = dict(result['ansible_facts']['pixie_node'])
     record = {'error': None, 'node_before_remediation': None, 'node_name': node_name}
-    after = hostvars.get('pixie_preflight_node_after')
     if isinstance(after, dict) and _registered_error(after) is None and after.get('ansible_facts'):
         record['node_before_remediation'] = node
         later = dict(after['ansible_facts']['pixie_node'])
@@ -62,7 +78,6 @@ def host_record(hostvars):
             later['egress'] = node.get('egress')
         node = later
     checks = dict(node['checks'])
-    remediation_error = hostvars.get('pixie_preflight_remediation_error')
     if remediation_error:
         checks['remediation'] = chk.make_check(
             chk.FAIL, 'remediation failed: %s' % remediation_error, 'kernel headers installed',
@@ -121,12 +136,12 @@ def host_row(name, result, skip):
             reason, 'Make the host reachable over SSH with a Python interpreter, or take it out of the inventory.')}
     else:
         checks = _apply_skips(result['checks'], skip)
-    return {'name': name, 'kind': 'node', 'checks': checks, 'status': chk.overall_status(checks),
-            'error': error}
+    return printable({'name': name, 'kind': 'node', 'checks': checks, 'status': chk.overall_status(checks),
+                      'error': error})
 
 
 def cluster_row(cluster, skip):
-    checks = _apply_skips((cluster or {}).get('checks') or {}, skip)
+    checks = printable(_apply_skips((cluster or {}).get('checks') or {}, skip))
     return {'name': 'cluster', 'kind': 'cluster', 'checks': checks, 'status': chk.overall_status(checks),
             'error': None}
 
@@ -166,17 +181,42 @@ def skip_list(skip):
     return [str(item).strip() for item in skip if str(item).strip()]
 
 
-def build_report(hosts, cluster=None, skip=None, warnings_fatal=False):
+NOT_REACHED = ('did not reach the preflight: it failed or was unreachable earlier in this play '
+               '(see the play output)')
+HOSTS_CHECK = 'hosts_checked'
+
+
+def hosts_checked_row(hosts_pattern, skip):
+    """The run's own row when no node was checked at all: nothing checked is not a pass."""
+    pattern = hosts_pattern if hosts_pattern not in (None, '') else 'all'
+    checks = _apply_skips({HOSTS_CHECK: chk.make_check(
+        chk.FAIL, 'no node was checked: pixie_preflight_hosts %r matches none of the hosts this play ran on'
+        % str(pattern), 'at least one node checked', 0,
+        'Point pixie_preflight_hosts at the group of your Kubernetes nodes, or run the play on them '
+        '(check --limit); skip %s for a cluster-only run.' % HOSTS_CHECK)}, skip)
+    return {'name': 'preflight', 'kind': 'run', 'checks': checks, 'status': chk.overall_status(checks),
+            'error': None}
+
+
+def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, pending=None, hosts_pattern=None):
     """The whole report.
 
-    ``hosts`` maps a host name to its record (``{checks, error, node}``, see ``host_record``);
-    ``cluster`` is the cluster record (``{checks, nodes, ...}``) or None when the cluster play did
-    not run. A record's ``node_name`` is the host's Kubernetes node name when it differs.
+    ``hosts`` maps every host the preflight selected in this play to its record (``{checks, error,
+    node}``, see ``host_record``), or to None when it has none: such a host is left out when it is in
+    ``pending`` (it waits for a later batch), and is a failed row otherwise (it failed or was
+    unreachable before its record was made). ``cluster`` is the cluster record (``{checks, nodes,
+    ...}``) or None when the cluster was not checked. ``hosts_pattern`` is only quoted in the
+    message when no node was checked at all.
     """
     skip = skip_list(skip)
-    rows = [host_row(name, hosts[name], skip) for name in sorted(hosts)]
+    pending = sorted(name for name in (pending or []) if hosts.get(name) is None)
+    records = dict((name, record if record is not None else {'error': NOT_REACHED, 'checks': None})
+                   for name, record in hosts.items() if record is not None or name not in pending)
+    rows = [host_row(name, records[name], skip) for name in sorted(records)]
+    if not rows and not pending:
+        rows.append(hosts_checked_row(hosts_pattern, skip))
     if cluster is not None:
-        coverage = coverage_check(cluster, hosts) if hosts else None
+        coverage = coverage_check(cluster, records) if records else None
         if coverage is not None:
             cluster = dict(cluster, checks=dict(cluster.get('checks') or {}, inventory_coverage=coverage))
         rows.append(cluster_row(cluster, skip))
@@ -192,7 +232,8 @@ def build_report(hosts, cluster=None, skip=None, warnings_fatal=False):
     status = chk.overall_status([{'status': row['status']} for row in rows])
     failed = status == chk.FAIL or (warnings_fatal and status == chk.WARN)
     report = {
-        'hosts': hosts,
+        'hosts': records,
+        'pending': pending,
         'cluster': cluster,
         'status': status,
         'failed': failed,
@@ -203,10 +244,38 @@ def build_report(hosts, cluster=None, skip=None, warnings_fatal=False):
         'rows': rows,
         'problems': group_problems(rows),
     }
+    report['verdict'] = verdict(report)
     report['table'] = render_table(report)
     report['markdown'] = render_markdown(report)
     report['junit'] = render_junit(report)
     return report
+
+
+def verdict(report):
+    """One line: the overall status, what it rests on, and what was not checked."""
+    counts = report['counts']
+    nodes = [row for row in report['rows'] if row['kind'] == 'node']
+    cluster = any(row['kind'] == 'cluster' for row in report['rows'])
+    scope = '%d node%s%s' % (len(nodes), '' if len(nodes) == 1 else 's', ' and the cluster' if cluster else '')
+    if report['status'] == chk.PASS:
+        text = 'Pixie preflight PASS: nothing blocks Pixie on the %s checked.' % scope
+    elif not report['failed']:
+        text = ('Pixie preflight WARN: nothing blocks Pixie on the %s checked, but %d checks warn or are '
+                'unknown; see the report above.' % (scope, counts[chk.WARN] + counts[chk.UNKNOWN]))
+    elif [row for row in report['rows'] if row['kind'] == 'run' and row['status'] == chk.FAIL]:
+        text = 'Pixie preflight FAIL: %s; see the report above.' % next(
+            row['checks'][HOSTS_CHECK]['msg'] for row in report['rows'] if row['kind'] == 'run')
+    else:
+        bad = [row['name'] for row in report['rows'] if row['status'] == chk.FAIL
+               or (report['warnings_fatal'] and row['status'] in (chk.WARN, chk.UNKNOWN))]
+        text = ('Pixie preflight %s: %d failing and %d warning or unknown checks%s, on %s of the %s checked; '
+                'see the report above.' % (report['status'].upper(), counts[chk.FAIL],
+                                           counts[chk.WARN] + counts[chk.UNKNOWN],
+                                           ' (warnings are fatal)' if report['warnings_fatal'] else '',
+                                           ', '.join(bad), scope))
+    if report['pending']:
+        text += ' Not checked (a later batch that will not run): %s.' % ', '.join(report['pending'])
+    return text
 
 
 def _cells(report, row):
@@ -217,6 +286,8 @@ def _cells(report, row):
         if len(bad) == len(row['checks']) and set(status for dummy, status in bad) == {chk.UNKNOWN}:
             return ['all %d checks unknown (see below)' % len(bad)]
         return [', '.join('%s:%s' % (key, CELL.get(status, status)) for key, status in bad)]
+    if row['kind'] == 'run':
+        return [row['checks'][HOSTS_CHECK]['msg']]
     if HOST_ERROR_CHECK in row['checks']:
         return ['UNREACHABLE/ERROR: %s' % (row['error'] or 'no result')]
     return [CELL.get((row['checks'].get(column) or {}).get('status'), '-') for column in report['columns']]
@@ -249,6 +320,8 @@ def render_table(report):
     lines.append('checks: %d pass, %d warn, %d fail, %d unknown, %d skipped; overall: %s%s' % (
         counts[chk.PASS], counts[chk.WARN], counts[chk.FAIL], counts[chk.UNKNOWN], counts[chk.SKIPPED],
         report['status'].upper(), ' (warnings are fatal)' if report['warnings_fatal'] else ''))
+    if report['pending']:
+        lines.append('not checked (later batches, which will not run): %s' % ', '.join(report['pending']))
     for problem in report['problems']:
         lines.append('')
         lines.append('[%s] %s on %d host(s): %s' % (

@@ -13,12 +13,12 @@ import json
 import os
 import shutil
 import subprocess
-import xml.etree.ElementTree as ET
 
 import pytest
 
 import support_hosts
 import support_k8s
+import support_report
 import support_tls
 
 AKS_NODES = ['aks-default-xxxxxxxx-vmss000000', 'aks-ll-xxxxxxxx-vmss000000', 'aks-lm-xxxxxxxx-vmss000000',
@@ -85,43 +85,6 @@ def run(bin_dir, ansible_env, collection_root, inventory, *args):
     return support_hosts.run_playbook(bin_dir, ansible_env, inventory, playbook, *args)
 
 
-def table_rows(output):
-    """The console table, as {first column: line}."""
-    rows = {}
-    inside = False
-    for line in output.splitlines():
-        text = line.strip().strip(',').strip('"')
-        if text.startswith('host ') and 'status' in text and 'kernel_version' in text:
-            inside = True
-            continue
-        if inside:
-            if not text or text.startswith('checks:'):
-                break
-            if not text.startswith('---'):
-                rows[text.split()[0]] = text
-    return rows
-
-
-def junit_counts(path):
-    root = ET.parse(path).getroot()
-    assert root.tag == 'testsuites'
-    totals = dict.fromkeys(('tests', 'failures', 'errors', 'skipped'), 0)
-    for suite in root.findall('testsuite'):
-        assert suite.get('name')
-        cases = suite.findall('testcase')
-        assert int(suite.get('tests')) == len(cases)
-        assert int(suite.get('failures')) == sum(len(case.findall('failure')) for case in cases)
-        assert int(suite.get('errors')) == sum(len(case.findall('error')) for case in cases)
-        assert int(suite.get('skipped')) == sum(len(case.findall('skipped')) for case in cases)
-        for case in cases:
-            assert case.get('classname') and case.get('name')
-        for key in totals:
-            totals[key] += int(suite.get(key))
-    for key, value in totals.items():
-        assert int(root.get(key)) == value
-    return totals
-
-
 @pytest.fixture(scope='module')
 def failing_run(world, bin_dir, ansible_env, collection_root):
     report_dir = os.path.join(world.workdir, 'report-fail')
@@ -133,11 +96,13 @@ def failing_run(world, bin_dir, ansible_env, collection_root):
 def test_failing_run_exit_code_and_table(failing_run):
     proc, recap, dummy = failing_run
     assert proc.returncode == 2, proc.stdout[-3000:]
-    rows = table_rows(proc.stdout)
+    rows = support_report.table_rows(proc.stdout)
     assert set(rows) == {'debian11', 'debian12', 'localhost', 'deadnode', 'cluster'}, rows
     assert 'FAIL' in rows['deadnode'] and 'UNREACHABLE/ERROR' in rows['deadnode']
-    for host in ('debian11', 'debian12'):
-        assert recap[host]['failed'] == 0 and recap[host]['unreachable'] == 0   # the dead host stopped nobody
+    for host in ('debian11', 'debian12'):                 # the dead host stopped nobody
+        assert recap[host]['unreachable'] == 0 and 'UNREACHABLE' not in rows[host]
+    # The verdict fails the play once, for every host: none goes on to the play's next task.
+    assert sum(counts['failed'] for counts in recap.values()) == 1
     assert '[FAIL] reachable on 1 host(s): deadnode' in proc.stdout
     assert 'inventory_coverage' in proc.stdout
     assert 'Pixie preflight FAIL' in proc.stdout
@@ -185,7 +150,7 @@ def test_failing_run_junit_and_markdown(failing_run):
         report = json.load(handle)
     failing = sum(1 for row in report['summary']['rows'] for check_id, check in row['checks'].items()
                   if check['status'] == 'fail' and check_id != 'reachable')
-    totals = junit_counts(os.path.join(report_dir, 'preflight-report.xml'))
+    totals = support_report.junit_counts(os.path.join(report_dir, 'preflight-report.xml'))
     assert failing > 0
     assert totals['failures'] == failing
     assert totals['errors'] == 1                      # the unreachable host
@@ -216,7 +181,7 @@ def test_passing_run_with_skips_and_remediation(world, bin_dir, ansible_env, col
     assert localhost['checks']['container']['status'] == 'skipped'
     assert localhost['checks']['kernel_config']['status'] == 'skipped'
     assert report['summary']['failed'] is False
-    totals = junit_counts(os.path.join(report_dir, 'preflight-report.xml'))
+    totals = support_report.junit_counts(os.path.join(report_dir, 'preflight-report.xml'))
     assert totals['failures'] == 0 and totals['errors'] == 0 and totals['skipped'] >= 6
 
     # Warnings are fatal on request: the same run then fails.

@@ -94,9 +94,57 @@ def test_markdown_and_json():
     assert data['summary']['status'] == 'fail' and 'table' not in data['summary']
 
 
-def test_no_hosts_no_cluster():
-    rep = report.build_report({}, None)
-    assert rep['status'] == 'pass' and rep['rows'] == []
+def test_nothing_checked_is_not_a_pass():
+    rep = report.build_report({}, None, hosts_pattern='nosuchgroup')
+    assert rep['status'] == 'fail' and rep['failed'] is True
+    assert [row['name'] for row in rep['rows']] == ['preflight']
+    assert "pixie_preflight_hosts 'nosuchgroup' matches none" in rep['rows'][0]['checks']['hosts_checked']['msg']
+    assert rep['verdict'].startswith('Pixie preflight FAIL: no node was checked')
+    assert 'no node was checked' in rep['table'] and 'no node was checked' in rep['markdown']
+    assert ET.fromstring(rep['junit'].split('\n', 1)[1]).get('failures') == '1'
+    # A cluster-only run says so by skipping the check.
+    cluster_only = report.build_report({}, CLUSTER, skip=['hosts_checked'])
+    assert cluster_only['failed'] is False and cluster_only['status'] == 'warn'
+
+
+def test_hosts_without_a_record():
+    """None: waiting for a later batch (left out, listed as pending) or failed before its record."""
+    hosts = {'a': node(), 'b': None, 'c': None}
+    rep = report.build_report(hosts, None, pending=['c'])
+    assert [row['name'] for row in rep['rows']] == ['a', 'b']
+    assert rep['rows'][1]['status'] == 'fail' and 'did not reach the preflight' in rep['rows'][1]['error']
+    assert rep['pending'] == ['c'] and 'c' not in rep['hosts']
+    assert 'not checked (later batches, which will not run): c' in rep['table']
+    assert rep['verdict'].endswith('Not checked (a later batch that will not run): c.')
+    # A pending host that has a record is reported: pending only names hosts without one.
+    assert [row['name'] for row in report.build_report({'a': node()}, None, pending=['a'])['rows']] == ['a']
+
+
+def test_verdict_lines():
+    assert report.build_report({'a': node()}, None)['verdict'] == \
+        'Pixie preflight PASS: nothing blocks Pixie on the 1 node checked.'
+    warn = report.build_report({'a': node(memory='warn'), 'b': node()}, CLUSTER)
+    assert warn['verdict'].startswith('Pixie preflight WARN: nothing blocks Pixie on the 2 nodes and the cluster')
+    fail = report.build_report({'a': node(memory='fail'), 'b': node()}, None)
+    assert fail['verdict'].startswith('Pixie preflight FAIL: 1 failing and 0 warning or unknown checks, on a of')
+    fatal = report.build_report({'a': node(memory='warn'), 'b': node()}, None, warnings_fatal=True)
+    assert '(warnings are fatal), on a of the 2 nodes checked' in fatal['verdict']
+
+
+HOSTILE = 'kernel 6.1\x1b[2J\x00\x07\x0b\x0c\ud800\u202e\x85 end'
+
+
+def test_control_characters_never_reach_the_report_raw():
+    hostile = node()
+    hostile['checks']['kernel_version'] = make_check('fail', HOSTILE, HOSTILE, HOSTILE, HOSTILE)
+    rep = report.build_report({'a\x1b]0;x\x07': hostile}, {'checks': {
+        'k8s_version': make_check('unknown', HOSTILE, None, None, HOSTILE)}})
+    root = ET.fromstring(rep['junit'].split('\n', 1)[1].encode('utf-8'))   # strict: well formed
+    assert '\\x1b[2J\\x00\\x07\\x0b\\x0c\\ud800\\u202e\\x85 end' in ET.tostring(root, encoding='unicode')
+    for text in (rep['table'], rep['markdown'], rep['junit'], rep['verdict']):
+        assert not any(ord(char) < 32 and char not in '\t\n' for char in text)
+        assert '\ud800' not in text and '\u202e' not in text and '\x85' not in text
+    assert 'a\\x1b]0;x\\x07' in rep['table']
 
 
 def _registered(checks, **extra):
@@ -107,13 +155,15 @@ def _registered(checks, **extra):
 
 def test_host_record_from_registered_results():
     ok = node()['checks']
-    assert report.host_record({'pixie_preflight_node': _registered(ok)})['checks'] == ok
-    unreachable = report.host_record({'pixie_preflight_node': {'unreachable': True, 'msg': 'ssh: Connection refused'}})
+    assert report.host_record(_registered(ok))['checks'] == ok
+    assert report.host_record(_registered(ok), node_name='k8s-node-1')['node_name'] == 'k8s-node-1'
+    unreachable = report.host_record({'unreachable': True, 'msg': 'ssh: Connection refused'})
     assert unreachable['checks'] is None and unreachable['error'] == 'unreachable: ssh: Connection refused'
-    no_python = report.host_record({'pixie_preflight_node': {
-        'failed': True, 'msg': 'MODULE FAILURE', 'module_stderr': '/bin/sh: 1: /usr/bin/python3: not found\n'}})
+    no_python = report.host_record({
+        'failed': True, 'msg': 'MODULE FAILURE', 'module_stderr': '/bin/sh: 1: /usr/bin/python3: not found\n'})
     assert no_python['error'] == 'MODULE FAILURE: /bin/sh: 1: /usr/bin/python3: not found'
     assert report.host_record({})['error'].startswith('no result')
+    assert report.host_record(None)['error'].startswith('no result')
 
 
 def test_host_record_after_remediation_keeps_egress():
@@ -121,14 +171,11 @@ def test_host_record_after_remediation_keeps_egress():
     before['kernel_headers'] = make_check('warn', 'no headers', 'x', None, 'install')
     after = dict((key, value) for key, value in before.items() if key != 'egress')
     after['kernel_headers'] = make_check('pass', 'headers', 'x', '/usr/src/linux-headers-6.1.0')
-    record = report.host_record({'pixie_preflight_node': _registered(before),
-                                 'pixie_preflight_node_after': _registered(after)})
+    record = report.host_record(_registered(before), _registered(after))
     assert record['checks']['kernel_headers']['status'] == 'pass'
     assert record['checks']['egress'] == before['egress']
     assert record['node_before_remediation']['checks']['kernel_headers']['status'] == 'warn'
-    failed = report.host_record({'pixie_preflight_node': _registered(before),
-                                 'pixie_preflight_node_after': {'skipped': True},
-                                 'pixie_preflight_remediation_error': 'linux-headers-6.1.0 is not available'})
+    failed = report.host_record(_registered(before), {'skipped': True}, 'linux-headers-6.1.0 is not available')
     assert failed['checks']['kernel_headers']['status'] == 'warn'
     assert failed['checks']['remediation']['status'] == 'fail'
 
