@@ -79,8 +79,8 @@ def main():
             env.pop('PYTHONPATH', None)
             adhoc = [os.path.join(bin_dir, 'ansible'), 'nodes', '-i', inventory]
             preflight = [os.path.join(bin_dir, 'ansible-playbook'), '-i', inventory,
-                         os.path.join(ROOT, 'playbooks', 'preflight.yml'),
-                         '-e', 'pixie_preflight_hosts=nodes', '-e', 'pixie_preflight_cluster_enabled=false',
+                         os.path.join(ROOT, 'playbooks', 'preflight.yml'), '--limit', 'nodes',
+                         '-e', 'pixie_preflight_cluster_enabled=false',
                          '-e', 'pixie_preflight_cloud_host=%s' % cloud_host,
                          '-e', 'pixie_preflight_cloud_port=%d' % cloud_port,
                          '-e', 'pixie_preflight_egress_ca_path=%s' % ca_path]

@@ -248,6 +248,8 @@ def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, pending=N
     report['table'] = render_table(report)
     report['markdown'] = render_markdown(report)
     report['junit'] = render_junit(report)
+    report['files'] = {'preflight-report.json': render_json(report), 'preflight-report.xml': report['junit'],
+                       'preflight-report.md': report['markdown']}
     return report
 
 
@@ -272,10 +274,17 @@ def verdict(report):
                 'see the report above.' % (report['status'].upper(), counts[chk.FAIL],
                                            counts[chk.WARN] + counts[chk.UNKNOWN],
                                            ' (warnings are fatal)' if report['warnings_fatal'] else '',
-                                           ', '.join(bad), scope))
+                                           _some(bad), scope))
     if report['pending']:
-        text += ' Not checked (a later batch that will not run): %s.' % ', '.join(report['pending'])
+        text += ' Not checked (a later batch that will not run): %s.' % _some(report['pending'])
     return text
+
+
+def _some(names, most=10):
+    """At most ``most`` names, then how many more: a verdict stays one readable line."""
+    if len(names) <= most:
+        return ', '.join(names)
+    return '%s and %d more' % (', '.join(names[:most]), len(names) - most)
 
 
 def _cells(report, row):
@@ -399,6 +408,6 @@ def render_junit(report):
 def render_json(report):
     """Everything: what the modules returned per host and for the cluster, and the report summary."""
     summary = dict((key, value) for key, value in report.items()
-                   if key not in ('table', 'markdown', 'junit', 'hosts', 'cluster'))
+                   if key not in ('table', 'markdown', 'junit', 'files', 'hosts', 'cluster'))
     return json.dumps({'summary': summary, 'hosts': report['hosts'], 'cluster': report['cluster']},
                       indent=2, sort_keys=True, default=str) + '\n'

@@ -138,7 +138,7 @@ def test_serial_reports_once_over_every_batch(world, bin_dir, ansible_env, colle
                                              play(world, 'serial.yml', '  serial: 1\n'))
     assert len(support_report.tables(proc.stdout)) == 1
     assert_bad1_fails(proc, ['good1', 'good2', 'bad1'])
-    assert 'the report comes after the batch of good2, bad1' in proc.stdout
+    assert 'the report comes after the batches of 2 more nodes (good2, bad1)' in proc.stdout
     # The good batches went on provisioning; the last (bad) batch did not.
     assert 'provisioned good1' in proc.stdout and 'provisioned bad1' not in proc.stdout
 
