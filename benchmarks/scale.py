@@ -10,7 +10,8 @@ run and on the same hosts:
   ansible all -m ansible.builtin.setup           (what a kubespray-style preflight pays first)
   ansible all -m pixie_ops.preflight.node_facts  (the node checks alone)
   ansible-playbook playbooks/preflight.yml        (node play with egress, and the report; no cluster)
-and prints the median wall time of each, the cost per host and the ratios to ping.
+and prints the median wall time of each, the cost per host and the ratios to ping, then, for one
+more run of the preflight, the seconds each of its tasks took (where the time per host goes).
 It prints figures; it asserts nothing.
 
   .venv/bin/python benchmarks/scale.py --hosts 20,100,300 --repeat 3
@@ -57,6 +58,15 @@ def timed(command, env, cwd, expect=(0,)):
     return elapsed
 
 
+def task_seconds(command, env, cwd):
+    """The preflight once more, with benchmarks/callback_plugins/task_seconds.py: one line per task."""
+    env = dict(env, ANSIBLE_CALLBACK_PLUGINS=os.path.join(ROOT, 'benchmarks', 'callback_plugins'),
+               ANSIBLE_CALLBACKS_ENABLED='task_seconds')
+    done = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          universal_newlines=True, check=False)
+    return [line.split(' ', 1)[1].strip() for line in done.stdout.splitlines() if line.startswith('TASK-SECONDS ')]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--hosts', default='20,100,300', help='comma-separated host counts (default 20,100,300)')
@@ -100,6 +110,9 @@ def main():
                 ratio = median / medians['ansible -m ping']
                 print('%6d %-24s %9.2f %12.1f %8.2fx' % (hosts, name, median, 1000 * median / hosts, ratio))
             print('%6d preflight.yml / setup = %.2f' % (hosts, medians['preflight.yml'] / medians['ansible -m setup']))
+            print('%6d preflight.yml, seconds per task (one more run):' % hosts)
+            for line in task_seconds(preflight, env, work):
+                print('         %s' % line)
             sys.stdout.flush()
     return 0
 

@@ -32,6 +32,21 @@ def preflight_host_record(result, after=None, remediation_error=None, node_name=
                                None if node_name is None else str(node_name))
 
 
+def preflight_host_records(hosts, results, node_names=None):
+    """Host name -> record, from the hosts and, in the same order, their node_facts results (or records,
+    or null) and their Kubernetes node names (or null)."""
+    if not isinstance(hosts, (list, tuple)) or not isinstance(results, (list, tuple)):
+        raise AnsibleFilterError('preflight_host_records expects a list of hosts and a list of their results')
+    if len(hosts) != len(results) or (node_names is not None and len(node_names) != len(hosts)):
+        raise AnsibleFilterError('preflight_host_records: hosts, results and node_names differ in length')
+    for result in results:
+        if result is not None and not isinstance(result, Mapping):
+            raise AnsibleFilterError('preflight_host_records: each result must be a registered node_facts result, '
+                                     'a record or null, got %s' % type(result).__name__)
+    names = None if node_names is None else [None if name is None else str(name) for name in node_names]
+    return _report.host_records([str(host) for host in hosts], _plain(results), names)
+
+
 def preflight_cluster_record(result):
     """The cluster record from the registered cluster_facts result (null when it did not run)."""
     if result is not None and not isinstance(result, Mapping):
@@ -64,6 +79,7 @@ class FilterModule:
     def filters(self):
         return {
             'preflight_host_record': preflight_host_record,
+            'preflight_host_records': preflight_host_records,
             'preflight_cluster_record': preflight_cluster_record,
             'preflight_report': preflight_report,
             'preflight_report_json': preflight_report_json,

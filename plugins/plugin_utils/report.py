@@ -56,14 +56,20 @@ def _registered_error(result):
     return None
 
 
+RECORD_KEYS = ('checks', 'error', 'node', 'node_before_remediation')
+
+
 def host_record(result, after=None, remediation_error=None, node_name=None):
     """The record of one host: ``{checks, error, node, node_before_remediation, node_name}``.
 
     ``result`` is what node_facts returned on the host (registered, so it may be an unreachable,
     failed or skipped result), ``after`` what node_facts returned again after remediation (or
     None), ``remediation_error`` why remediation failed (or None) and ``node_name`` the host's
-    Kubernetes node name.
+    Kubernetes node name. A record passed as ``result`` is returned as it is (with ``node_name``
+    set when given).
     """
+    if is_record(result):
+        return dict(result, node_name=node_name if node_name is not None else result.get('node_name'))
     error = _registered_error(result)
     if error:
         return {'error': error, 'checks': None, 'node': None, 'node_before_remediation': None,
@@ -85,6 +91,21 @@ def host_record(result, after=None, remediation_error=None, node_name=None):
     record['checks'] = checks
     record['node'] = node
     return record
+
+
+def is_record(value):
+    """Whether ``value`` is already a record (what ``host_record`` returns)."""
+    return isinstance(value, dict) and all(key in value for key in RECORD_KEYS)
+
+
+def host_records(hosts, results, node_names=None):
+    """Host name -> record, from parallel lists: each host's registered node_facts result (or its
+    record, when remediation already made one; or None when it has neither) and its Kubernetes node
+    name (None: the host name)."""
+    node_names = list(node_names or [])
+    node_names += [None] * (len(hosts) - len(node_names))
+    return dict((host, None if result is None else host_record(result, node_name=name))
+                for host, result, name in zip(hosts, results, node_names))
 
 
 def cluster_record(result):

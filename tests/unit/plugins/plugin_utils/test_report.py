@@ -191,3 +191,16 @@ def test_cluster_record_and_coverage():
     coverage = rep['rows'][-1]['checks']['inventory_coverage']
     assert coverage['status'] == 'warn' and coverage['actual'] == ['node-c']
     assert 'node-c' in coverage['msg']
+
+
+def test_host_records_in_play_order_with_records_passed_through():
+    ok = node()['checks']
+    remediated = report.host_record(_registered(ok), _registered(ok), None)
+    results = [_registered(ok), remediated, None, {'unreachable': True, 'msg': 'no route'}]
+    records = report.host_records(['a', 'b', 'c', 'd'], results, ['k8s-a', None, None, None])
+    assert list(records) == ['a', 'b', 'c', 'd']
+    assert records['a']['checks'] == ok and records['a']['node_name'] == 'k8s-a'
+    assert records['b'] == remediated and report.is_record(records['b'])
+    assert report.host_record(records['b']) == records['b']           # a record is returned as it is
+    assert records['c'] is None and records['d']['error'] == 'unreachable: no route'
+    assert report.host_records(['a'], [_registered(ok)])['a']['node_name'] is None
