@@ -224,3 +224,26 @@ def test_free_strategy_is_refused_clearly(world, bin_dir, ansible_env, collectio
     assert 'Stop if the play does not use the linear strategy' in proc.stdout
     assert 'not supported in the free strategy' in proc.stdout
     assert 'Check the node against' not in proc.stdout and 'provisioned' not in proc.stdout
+
+
+def test_a_host_that_failed_before_the_role_is_a_failed_row(world, bin_dir, ansible_env, collection_root):
+    """The play's own first task fails on good2: the report names it, as a host that did not reach the
+    preflight, beside the hosts that were checked."""
+    playbook = write(world, 'fails-first.yml', """\
+- name: My provisioning play
+  hosts: good1:good2
+  gather_facts: false
+  pre_tasks:
+    - name: Something of the play's own fails on good2
+      ansible.builtin.fail:
+        msg: disk full
+      when: inventory_hostname == 'good2'
+  roles:
+    - role: pixie_ops.preflight.pixie_preflight
+""")
+    proc, dummy = support_hosts.run_playbook(bin_dir, ansible_env, world['inventory'], playbook)
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    rows = support_report.table_rows(proc.stdout)
+    assert list(rows) == ['good1', 'good2']
+    assert rows['good1'].split()[1] == 'PASS'
+    assert rows['good2'].split()[1] == 'FAIL' and 'did not reach the preflight' in rows['good2']
