@@ -95,8 +95,8 @@ def play(tmp_path, bin_dir, ansible_env, nodes, release, *args):
     path.write_text(PLAY.format(release=release))
     started = time.time()
     proc, counts = support_hosts.run_playbook(bin_dir, ansible_env, nodes.inventory, str(path), '-f', '10', *args)
-    print('WALL ansible-playbook %s over %d nodes: %.1f s' % (' '.join(args) or '(real run)', len(counts),
-                                                               time.time() - started))
+    took = time.time() - started
+    print('WALL ansible-playbook %s over %d nodes: %.1f s' % (' '.join(args) or '(real run)', len(counts), took))
     return proc, counts
 
 
