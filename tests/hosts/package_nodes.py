@@ -411,7 +411,8 @@ class PackageNodes(base.Nodes):
         lower = build_layer()
         return [(name, lower) for name in self.names]
 
-    def _start_node(self, name, lower, pubkey):
+    def _start_node(self, suite, lower, pubkey):
+        name = suite     # the key _roots gave: the node's name
         merged, rundir = self._mount_node(name, lower, pubkey)
         node = PackageNode(name, merged, base.read_node_info(merged))
         node.info_version = OS_RELEASE[name].split('VERSION_ID=')[1].split('\n')[0].strip('"')
