@@ -41,8 +41,16 @@ _PREFERRED = {
     'arch': ('pacman',),
 }
 
-# SUSE kernels end in their flavour: 5.14.21-150500.55.39-default
-_SUSE_RELEASE_RE = re.compile(r'^(?P<version>.+)-(?P<flavour>default|azure|rt|64kb|kvmsmall|preempt|vanilla)$')
+# ostree-based systems (Fedora CoreOS, RHCOS, Silverblue): /usr is an immutable image.
+OSTREE_MARKERS = ('/run/ostree-booted', '/usr/bin/rpm-ostree')
+
+# SUSE kernels end in their flavour (default, azure, rt, 64kb, kvmsmall, preempt, vanilla, debug, ...):
+# 5.14.21-150500.55.39-default is %version-%source_rel of kernel-default plus "-default".
+_SUSE_RELEASE_RE = re.compile(r'^(?P<version>[0-9][^-\s]*-[0-9][^-\s]*)-(?P<flavour>[a-z][a-z0-9_]*)$')
+# RHEL-family variants after a "+": 5.14.0-362.8.1.el9_3.x86_64+debug, +rt, +rt-debug, +64k, +64k-debug
+_RPM_VARIANT_RE = re.compile(r'^(?P<base>[^+\s]+)\+(?P<variant>[a-z0-9]+(?:-[a-z0-9]+)*)$')
+# Real-time kernels before RHEL 9.3 carry ".rtN" in their release: 4.18.0-372.9.1.rt7.166.el8.x86_64
+_RPM_RT_RE = re.compile(r'\.rt\d')
 # Arch kernels: 6.1.0-arch1-1 (linux), 6.6.10-1-lts, 6.7.0-zen3-1-zen, 6.7.0-hardened1-1-hardened
 _ARCH_FLAVOURS = ('lts', 'zen', 'hardened', 'rt', 'rt-lts')
 # Photon kernels carry their flavour too: 4.19.225-3.ph3-esx
@@ -73,9 +81,14 @@ def detect_package_manager(dist, present):
 
     ``dist`` is the distribution dict (see osrelease.distribution); ``present`` is a predicate
     telling whether a path exists on the node. Image-based systems (COS, Bottlerocket, Flatcar,
-    Talos, ...) report ``none`` even when a binary of that name happens to be present.
+    Talos, ...) report ``none`` even when a binary of that name happens to be present, and so do
+    ostree-based systems (Fedora CoreOS, RHCOS: their os-release says ``fedora`` or ``rhel``, but
+    their /usr is read-only; ``/run/ostree-booted`` exists there and ``rpm-ostree`` layers packages
+    only with a reboot, which is not this collection's call).
     """
     if dist is not None and dist.get('id') in IMMUTABLE_IDS:
+        return 'none'
+    if any(present(marker) for marker in OSTREE_MARKERS):
         return 'none'
     binaries = dict(PACKAGE_MANAGER_BINARIES)
     order = list(_PREFERRED.get(family(dist or {}), ()))
@@ -87,10 +100,61 @@ def detect_package_manager(dist, present):
     return 'none'
 
 
+def rpm_headers_package(release):
+    """The RHEL-family package (RHEL and rebuilds, Fedora, Amazon Linux, Oracle Linux) with the headers of ``release``.
+
+    kernel.spec of Fedora/RHEL builds one devel package per variant, named kernel[-<variant>]-devel, whose
+    version-release.arch is the uname release without the variant suffix: uname 5.14.0-362.8.1.el9_3.x86_64+debug
+    is kernel-debug-devel-5.14.0-362.8.1.el9_3.x86_64 (its ``Provides: kernel-devel-uname-r = %{KVERREL}+debug``
+    names the same kernel). Variants: ``+debug``, ``+rt`` and ``+rt-debug`` (RHEL 9.3 and later), ``+64k`` and
+    ``+64k-debug`` (aarch64), ``.debug`` (RHEL 7 wrote the variant after a dot). Older real-time kernels carry
+    ``.rtN`` in the release itself (4.18.0-372.9.1.rt7.166.el8.x86_64, kernel-rt-devel) and Oracle's UEK ``uek``
+    (5.15.0-200.131.27.el9uek.x86_64, kernel-uek-devel).
+    """
+    base, variant = release, None
+    match = _RPM_VARIANT_RE.match(release)
+    if match:
+        base, variant = match.group('base'), match.group('variant')
+    elif release.endswith('.debug'):
+        base, variant = release[:-len('.debug')], 'debug'
+    flavours = []
+    if 'uek' in base:
+        flavours.append('uek')
+    elif _RPM_RT_RE.search(base):
+        flavours.append('rt')
+    if variant:
+        parts = variant.split('-')
+        if flavours and parts[0] == flavours[0]:
+            parts = parts[1:]
+        flavours.extend(parts)
+    return '-'.join(['kernel'] + flavours + ['devel']) + '-' + base
+
+
+def suse_headers_capability(release):
+    """What zypper must install for the headers of SUSE kernel ``release``, or None when the release has no flavour.
+
+    openSUSE's kernel-source (rpm/kernel-binary.spec.in, e.g. as expanded in kernel-default.spec) builds, per
+    flavour, ``%package devel`` with ``Provides: %name-devel = %version-%source_rel`` and
+    ``Provides: multiversion(kernel)``; its %files (kernel-devel.files) hold ``/lib/modules/<uname -r>/build``,
+    a link to ``/usr/src/linux-<version>-<source_rel>-obj/<arch>/<flavour>``. uname -r is
+    ``%kernelrelease-%build_flavor`` with ``%kernelrelease`` = ``%version-%source_rel``; the package's own
+    release has one more component (the rebuild counter: 150500.55.39.1), which uname does not show. So
+    ``kernel-<flavour>-devel = <uname -r without -flavour>`` is satisfied by exactly the devel package of this
+    kernel (kernel-syms requires kernel-default-devel in the same form), and zypper installs it with
+    ``zypper install 'kernel-default-devel = 5.14.21-150500.55.39'``.
+    """
+    match = _SUSE_RELEASE_RE.match(release)
+    if not match:
+        return None
+    return 'kernel-%s-devel = %s' % (match.group('flavour'), match.group('version'))
+
+
 def headers_packages(package_manager, dist, release):
     """The packages that install the headers of exactly ``release`` with ``package_manager``.
 
-    Empty when no package manager can provide them (or the release is unknown).
+    Each entry is what the package manager's install command takes: a package name that embeds the
+    release (apt, dnf, yum, tdnf) or, for zypper, a versioned capability (``kernel-default-devel =
+    5.14.21-150500.55.39``). Empty when no package manager can provide them (or the release is unknown).
     """
     if not release or package_manager == 'none' or package_manager not in PACKAGE_MANAGERS:
         return []
@@ -98,12 +162,8 @@ def headers_packages(package_manager, dist, release):
     if package_manager == 'apt':
         return ['linux-headers-%s' % release]
     if package_manager == 'zypper' or fam == 'suse':
-        # SUSE splits headers by flavour (the uname suffix). The RPM release has one more component
-        # than uname shows (6.4.0-150600.21-default is kernel-default 6.4.0-150600.21.<N>), so the
-        # exact version cannot be derived from the node's files: only the name is returned. The
-        # remediate role refuses names that do not carry the release, so it does not install these.
-        match = _SUSE_RELEASE_RE.match(release)
-        return ['kernel-%s-devel' % (match.group('flavour') if match else 'default')]
+        capability = suse_headers_capability(release)
+        return [capability] if capability else []
     if package_manager == 'pacman':
         for flavour in _ARCH_FLAVOURS:
             if release.endswith('-' + flavour):
@@ -114,12 +174,6 @@ def headers_packages(package_manager, dist, release):
             if release.endswith('-' + flavour):
                 return ['linux-%s-devel-%s' % (flavour, release[:-len(flavour) - 1])]
         return ['linux-devel-%s' % release]
-    # The RPM family (RHEL and rebuilds, Fedora, Amazon Linux, Azure Linux): the package is
-    # named after the kernel flavour, its version-release is the uname release.
-    if 'uek' in release:
-        return ['kernel-uek-devel-%s' % release]
-    if re.search(r'\.rt\d', release) or release.endswith('+rt'):
-        return ['kernel-rt-devel-%s' % release]
-    if release.endswith('+64k'):
-        return ['kernel-64k-devel-%s' % release[:-4]]
-    return ['kernel-devel-%s' % release]
+    if fam == 'mariner':
+        return ['kernel-devel-%s' % release]
+    return [rpm_headers_package(release)]

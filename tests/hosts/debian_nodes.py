@@ -468,7 +468,7 @@ class Nodes(object):
             raise HarnessError(why)
         atexit.register(self.stop)
         clean_stale_rundirs()
-        roots = [(suite, build_root(suite)) for suite in self.suites]
+        roots = self._roots()
         self.rundir = tempfile.mkdtemp(prefix=RUNDIR_PREFIX)
         try:
             with open(os.path.join(self.rundir, 'owner.pid'), 'w') as f:
@@ -488,8 +488,19 @@ class Nodes(object):
         self.setup_seconds = time.time() - started
         return self
 
+    def _roots(self):
+        """(key, overlay lowerdir) of every node to start; the key goes to ``_start_node``."""
+        return [(suite, build_root(suite)) for suite in self.suites]
+
     def _start_node(self, suite, lower, pubkey):
         name = SUITES[suite][0]
+        merged, base = self._mount_node(name, lower, pubkey)
+        return self._launch(Node(suite, name, merged, None, read_node_info(merged)), base)
+
+    def _mount_node(self, name, lower, pubkey):
+        """A fresh overlay over ``lower`` (one directory or several, colon-separated, uppermost first) at
+        <rundir>/<name>/root with /proc, /sys, /dev bound in and ``pubkey`` authorised for USER; returns
+        (merged root, the node's run directory)."""
         base = os.path.join(self.rundir, name)
         upper, work, merged = (os.path.join(base, d) for d in ('upper', 'work', 'root'))
         for d in (upper, work, merged):
@@ -497,7 +508,6 @@ class Nodes(object):
         run(['mount', '-t', 'overlay', 'overlay', '-o',
              'lowerdir=%s,upperdir=%s,workdir=%s' % (lower, upper, work), merged])
         mount_system_dirs(merged)
-        info = read_node_info(merged)
         home = os.path.join(merged, 'home', USER)
         sshdir = os.path.join(home, '.ssh')
         os.makedirs(sshdir)
@@ -516,16 +526,19 @@ class Nodes(object):
             os.makedirs(os.path.dirname(stamp))
         with open(stamp, 'w'):
             pass
-        port = free_port()
-        node = Node(suite, name, merged, port, info)
+        return merged, base
+
+    def _launch(self, node, base):
+        """Start sshd in ``node.root`` on a free loopback port and wait until it answers."""
+        node.port = free_port()
         node.proc = subprocess.Popen(
-            ['chroot', merged, '/usr/sbin/sshd', '-D', '-e', '-p', str(port),
+            ['chroot', node.root, '/usr/sbin/sshd', '-D', '-e', '-p', str(node.port),
              '-o', 'ListenAddress=127.0.0.1', '-o', 'PasswordAuthentication=no',
              '-o', 'KbdInteractiveAuthentication=no', '-o', 'UsePAM=no', '-o', 'PermitRootLogin=no'],
             stdout=open(os.path.join(base, 'sshd.log'), 'w'), stderr=subprocess.STDOUT,
             start_new_session=True)
         self.nodes.append(node)
-        wait_for_ssh(port, node.proc)
+        wait_for_ssh(node.port, node.proc)
         return node
 
     def inventory_data(self):
