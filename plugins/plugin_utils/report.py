@@ -109,14 +109,17 @@ def host_records(hosts, results, node_names=None):
 
 
 def cluster_record(result):
-    """The cluster record from the registered cluster_facts result, or None when it did not run."""
+    """The cluster record from the registered result of cluster_info (its ``cluster``) or of the
+    deprecated cluster_facts (its ``pixie_cluster`` fact), or None when it did not run."""
     if not isinstance(result, dict) or not result or result.get('skipped'):
         return None
     error = _registered_error(result)
     if error:
         return {'error': error, 'checks': {'cluster': chk.make_check(
-            chk.FAIL, 'the cluster checks could not run: %s' % error, 'cluster_facts runs', error,
+            chk.FAIL, 'the cluster checks could not run: %s' % error, 'cluster_info runs', error,
             'Check kubectl and the kubeconfig on the control node.')}}
+    if isinstance(result.get('cluster'), dict):
+        return dict(result['cluster'])
     return dict(result['ansible_facts']['pixie_cluster'])
 
 

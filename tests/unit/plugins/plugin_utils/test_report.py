@@ -187,6 +187,7 @@ def test_cluster_record_and_coverage():
     assert broken['checks']['cluster']['status'] == 'fail'
     cluster = dict(CLUSTER, nodes=[{'name': 'node-a.example.internal'}, {'name': 'node-b'}, {'name': 'node-c'}])
     hosts = {'node-a': node(), 'bastion': dict(node(), node_name='node-b')}
+    assert report.cluster_record({'changed': False, 'cluster': cluster}) == cluster          # cluster_info
     rep = report.build_report(hosts, report.cluster_record({'ansible_facts': {'pixie_cluster': cluster}}))
     coverage = rep['rows'][-1]['checks']['inventory_coverage']
     assert coverage['status'] == 'warn' and coverage['actual'] == ['node-c']
