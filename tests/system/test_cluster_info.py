@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""cluster_facts end to end: ansible-playbook -> the module -> the real kubectl -> a loopback API server
+"""cluster_info end to end: ansible-playbook -> the module -> the real kubectl -> a loopback API server
 replaying objects recorded from real clusters of every environment (tests/fixtures/k8s/*/SOURCE.md).
 
 One playbook run asks every cluster (one loop item each), plus the failure cases: a token the server
@@ -10,6 +10,7 @@ rejects (401), a port nothing listens on, no kubeconfig at all, no kubectl.
 from __future__ import absolute_import, division, print_function
 
 import contextlib
+import re
 import json
 import os
 import subprocess
@@ -53,8 +54,8 @@ PLAYBOOK = '''
   hosts: localhost
   gather_facts: false
   tasks:
-    - name: Gather the cluster facts
-      pixie_ops.preflight.cluster_facts:
+    - name: Ask the cluster
+      pixie_ops.preflight.cluster_info:
         kubeconfig: "{{ item.kubeconfig | default(omit) }}"
         kubectl: "{{ item.kubectl | default(kubectl_path) }}"
         timeout: 5
@@ -63,10 +64,23 @@ PLAYBOOK = '''
         label: "{{ item.name }}"
       register: asked
 
+    - name: Ask the first cluster by the old name, which still works
+      pixie_ops.preflight.cluster_facts:
+        kubeconfig: "{{ cases[0].kubeconfig }}"
+        kubectl: "{{ kubectl_path }}"
+        timeout: 5
+      register: asked_as_facts
+
     - name: Save the results
       ansible.builtin.copy:
         content: "{{ asked.results | to_json }}"
         dest: "{{ out }}"
+        mode: '0600'
+
+    - name: Save the result of the old name
+      ansible.builtin.copy:
+        content: "{{ asked_as_facts | to_json }}"
+        dest: "{{ out }}.facts"
         mode: '0600'
 '''
 
@@ -81,7 +95,7 @@ def run(tmp_path_factory, ansible_env, bin_dir):
     if not kubectl:
         pytest.fail('kubectl is needed: install Debian\'s kubernetes-client (see tests/system-packages.txt) '
                     'or point PIXIE_KUBECTL at a kubectl binary')
-    work = tmp_path_factory.mktemp('cluster_facts')
+    work = tmp_path_factory.mktemp('cluster_info')
     home = work / 'home'
     home.mkdir()
     result = Run()
@@ -123,6 +137,8 @@ def run(tmp_path_factory, ansible_env, bin_dir):
     assert proc.returncode == 0, proc.stdout
     with open(str(out)) as handle:
         result.results = dict((item['item']['name'], item) for item in json.load(handle))
+    with open(str(out) + '.facts') as handle:
+        result.as_facts = json.load(handle)
     result.kubectl = kubectl
     return result
 
@@ -131,7 +147,8 @@ def facts(run, name):
     item = run.results[name]
     assert not item.get('failed'), item
     assert item['changed'] is False
-    return item['ansible_facts']['pixie_cluster']
+    assert 'ansible_facts' not in item
+    return item['cluster']
 
 
 @pytest.mark.parametrize('env', sorted(EXPECTED))
@@ -247,3 +264,13 @@ def test_the_real_kubectl_was_used(run):
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)['clientVersion']['gitVersion'].startswith('v1.')
+
+
+def test_old_name_cluster_facts_sets_the_same_fact(run):
+    first = sorted(EXPECTED)[0]
+    old = run.as_facts['ansible_facts']['pixie_cluster']
+    new = facts(run, first)
+    assert old['checks'] == new['checks'] and old['environment'] == new['environment']
+    assert old['nodes'] == new['nodes'] and old['server'] == new['server']
+    # The deprecation warning names the module to use instead.
+    assert re.search(r'DEPRECATION WARNING.*cluster_facts.*(\n.*)*cluster_info', run.output), run.output

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import container
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _container as container
 
 # /proc/1/cgroup of pid 1 inside containers (cgroup v1), as docker, podman and Kubernetes lay them out.
 CGROUPS = [

@@ -1,177 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One node against Pixie's requirements: gather the facts under a host root, evaluate the checks.
+"""The node checks: one pure function per check id over the gathered facts and the thresholds.
 
-``gather`` reads files (never runs a command); ``evaluate`` is a pure function of the facts and
-the thresholds; ``node_facts`` is both, as the module returns them.
+Private to this collection. Each returns a ``checks.make_check`` record; ``evaluate`` runs them all
+in report order.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks as chk
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import container
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import egress as egress_probe
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import hostfs
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import kernel
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import osrelease
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import packages
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kernel as kernel
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _osrelease as osrelease
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
 
 # The check ids, in report order. They are stable: playbooks, reports and users key on them.
 CHECK_IDS = ('os', 'architecture', 'kernel_version', 'distribution', 'memory', 'kernel_headers',
              'kernel_config', 'container', 'lockdown')
-
-LOCKDOWN_PATH = '/sys/kernel/security/lockdown'
-
-
-class UsageError(ValueError):
-    """A module option misused: thresholds that make no sense, a host root that is not a directory."""
-
-
-def validate_requirements(options):
-    """Check and normalise the thresholds; raise UsageError naming the bad option."""
-    result = requirements.defaults()
-    for key, value in options.items():
-        if value is not None:
-            result[key] = value
-    try:
-        kernel.parse_version(str(result['min_kernel_version']))
-    except kernel.KernelReleaseError:
-        raise UsageError('min_kernel_version %r is not a kernel version like 4.14'
-                         % (result['min_kernel_version'],))
-    result['min_kernel_version'] = str(result['min_kernel_version'])
-    for key in ('min_memory_mib', 'recommended_memory_mib'):
-        if not isinstance(result[key], int) or result[key] < 0:
-            raise UsageError('%s must be a whole number of MiB, got %r' % (key, result[key]))
-    if result['recommended_memory_mib'] < result['min_memory_mib']:
-        raise UsageError('recommended_memory_mib (%d) is below min_memory_mib (%d)'
-                         % (result['recommended_memory_mib'], result['min_memory_mib']))
-    if not result['supported_architectures']:
-        raise UsageError('supported_architectures must name at least one architecture')
-    tested = {}
-    for ident, minimum in (result['tested_distributions'] or {}).items():
-        minimum = '' if minimum is None else str(minimum)
-        if minimum and osrelease.version_tuple(minimum) is None:
-            raise UsageError('tested_distributions[%s]: %r is not a version' % (ident, minimum))
-        tested[str(ident).lower()] = minimum
-    result['tested_distributions'] = tested
-    return result
-
-
-def parse_meminfo(text):
-    """``{total, available}`` in MiB from /proc/meminfo text; None when MemTotal is absent.
-
-    MemAvailable appeared in Linux 3.14; older kernels get MemFree + Buffers + Cached.
-    """
-    values = {}
-    for line in text.splitlines():
-        name, sep, rest = line.partition(':')
-        if not sep:
-            continue
-        fields = rest.split()
-        if not fields:
-            continue
-        try:
-            number = int(fields[0])
-        except ValueError:
-            continue
-        unit = fields[1].lower() if len(fields) > 1 else 'b'
-        factor = {'kb': 1024, 'mb': 1024 ** 2, 'gb': 1024 ** 3, 'b': 1}.get(unit, 1)
-        values[name.strip()] = number * factor
-    if 'MemTotal' not in values:
-        return None
-    if 'MemAvailable' in values:
-        available = values['MemAvailable']
-    else:
-        available = sum(values.get(key, 0) for key in ('MemFree', 'Buffers', 'Cached'))
-    mib = 1024 * 1024
-    return {'total': values['MemTotal'] // mib, 'available': available // mib}
-
-
-def parse_lockdown(text):
-    """The active lockdown mode from ``[none] integrity confidentiality``, or None."""
-    for word in (text or '').split():
-        if word.startswith('[') and word.endswith(']'):
-            return word[1:-1]
-    return None
-
-
-def _uname():
-    try:
-        return os.uname()
-    except AttributeError:  # pragma: no cover - not a POSIX system
-        return None
-
-
-def gather(host_root='/', kernel_release=None):
-    """Read everything the checks need from the node under ``host_root``.
-
-    Never raises for missing or unreadable files: a fact that cannot be read is None.
-    """
-    live = os.path.normpath(host_root) == '/'
-    uname = _uname()
-    facts = {'host_root': host_root}
-
-    ostype = hostfs.read_first_line(host_root, '/proc/sys/kernel/ostype')
-    if not ostype and uname is not None:
-        ostype = uname.sysname
-    facts['os'] = ostype
-
-    running = hostfs.read_first_line(host_root, '/proc/sys/kernel/osrelease')
-    running_source = '/proc/sys/kernel/osrelease' if running else None
-    if not running and live and uname is not None:
-        running, running_source = uname.release, 'uname'
-    if kernel_release:
-        release, source = kernel_release, 'option kernel_release'
-    else:
-        release, source = running, running_source
-    facts['kernel_release'] = release
-    facts['kernel_release_source'] = source
-    facts['kernel_release_running'] = bool(release) and release == running
-    facts['kernel_version'] = kernel.normalize_version(release) if release else None
-
-    arch = hostfs.read_first_line(host_root, '/proc/sys/kernel/arch')
-    if not arch and uname is not None:
-        arch = uname.machine
-    facts['architecture'] = arch
-
-    path, fields = osrelease.read_os_release(host_root)
-    facts['os_release_path'] = path
-    facts['distribution'] = osrelease.distribution(fields) if fields is not None else None
-
-    meminfo = hostfs.read_text(host_root, '/proc/meminfo')
-    facts['memory_mib'] = parse_meminfo(meminfo) if meminfo is not None else None
-
-    config_path, config_text = kernel.find_kernel_config(host_root, release, facts['kernel_release_running'])
-    facts['kernel_config_path'] = config_path
-    if config_text is not None:
-        options = kernel.parse_kernel_config(config_text)
-        facts['kernel_config_missing'] = kernel.missing_config_options(
-            options, requirements.REQUIRED_KERNEL_CONFIG)
-    else:
-        facts['kernel_config_missing'] = None
-
-    headers, problem = kernel.resolve_headers(host_root, release)
-    facts['kernel_headers_path'] = headers
-    facts['kernel_headers_problem'] = problem
-
-    manager = packages.detect_package_manager(
-        facts['distribution'], lambda binary: hostfs.exists(host_root, binary))
-    facts['package_manager'] = manager
-    facts['headers_packages'] = packages.headers_packages(manager, facts['distribution'], release)
-
-    kind, evidence = container.detect_container(host_root)
-    facts['container'] = kind
-    facts['container_evidence'] = evidence
-
-    lockdown = hostfs.read_first_line(host_root, LOCKDOWN_PATH)
-    facts['lockdown'] = parse_lockdown(lockdown) if lockdown is not None else None
-    return facts
 
 
 def _check_os(facts, req):
@@ -204,7 +52,7 @@ def _check_kernel_version(facts, req):
             else 'cannot read the kernel release (no /proc/sys/kernel/osrelease under the host root)',
             '>= %s' % minimum, release,
             'Set the kernel_release option to the release this node boots.')
-    if kernel.version_at_least(version, minimum):
+    if versions.at_least(version, minimum):
         return chk.make_check(chk.PASS, 'kernel %s is %s or newer' % (release, minimum),
                               '>= %s' % minimum, release)
     return chk.make_check(
@@ -228,9 +76,9 @@ def _check_distribution(facts, req):
             chk.WARN, '%s is not in the tested list; Pixie may still work' % actual, expected, actual,
             'Nothing to do if the other checks pass; Pixie is tested on %s.' % expected)
     minimum = tested[key]
-    have = osrelease.version_tuple(dist['version_id'])
+    have = versions.try_parse(dist['version_id'])
     alias = '' if key == dist['id'] else ' (as %s)' % key
-    if not minimum or (have is not None and have >= osrelease.version_tuple(minimum)):
+    if not minimum or (have is not None and versions.at_least(have, minimum)):
         return chk.make_check(chk.PASS, '%s%s is a tested distribution' % (actual, alias), expected, actual)
     return chk.make_check(
         chk.WARN, '%s%s is older than the tested %s %s; Pixie may still work'
@@ -345,30 +193,3 @@ _EVALUATORS = {
 def evaluate(facts, req):
     """Every check for the gathered ``facts`` against validated thresholds ``req``."""
     return dict((check_id, _EVALUATORS[check_id](facts, req)) for check_id in CHECK_IDS)
-
-
-def node_facts(host_root='/', kernel_release=None, egress=None, environ=None, **thresholds):
-    """Gather and evaluate: the ``pixie_node`` fact the module returns.
-
-    With ``egress`` (the egress_check options), the node's egress to the cloud address is probed in
-    the same run and reported as ``egress`` and the ``egress`` check: one module run per node
-    instead of two, which is what keeps the preflight near the cost of ``ansible -m ping``.
-    """
-    req = validate_requirements(thresholds)
-    if not os.path.isdir(host_root):
-        raise UsageError('host_root %s is not a directory' % host_root)
-    if egress is not None:
-        error = egress_probe.option_error(egress)
-        if error:
-            raise UsageError('egress: %s' % error)
-    facts = gather(host_root, kernel_release)
-    facts['checks'] = evaluate(facts, req)
-    if egress is not None:
-        try:
-            probed = egress_probe.run_options(egress, environ)
-        except egress_probe.ProxyURLError as exc:
-            raise UsageError('egress: proxy: %s' % exc)
-        facts['egress'] = probed['egress']
-        facts['checks']['egress'] = probed['checks']['egress']
-    facts['status'] = chk.overall_status(facts['checks'])
-    return facts

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""os-release parsing and distribution identity.
+"""os-release parsing and distribution identity (private to this collection).
 
 ``parse_os_release`` follows os-release(5): newline-separated ``KEY=VALUE`` assignments in a
 shell-compatible subset; values may be enclosed in double or single quotes; in double quotes and
@@ -15,14 +15,13 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import hostfs
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _hostfs as hostfs
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 
 OS_RELEASE_PATHS = ('/etc/os-release', '/usr/lib/os-release')
 
 _ASSIGNMENT_RE = re.compile(r'^([A-Za-z_][A-Za-z0-9_]*)=(.*)$')
 _DOUBLE_QUOTE_ESCAPES = '$"\\`'
-_VERSION_PART_RE = re.compile(r'\d+')
 
 
 def _unquote(raw):
@@ -97,19 +96,6 @@ def distribution(fields):
         'like': [item.lower() for item in like.split()],
         'pretty_name': fields.get('PRETTY_NAME') or None,
     }
-
-
-def version_tuple(version):
-    """The numbers in a distribution version, as a tuple for comparison: ``"18.04" -> (18, 4)``.
-
-    Returns None when the version has no number.
-    """
-    if not version:
-        return None
-    parts = _VERSION_PART_RE.findall(version)
-    if not parts:
-        return None
-    return tuple(int(part) for part in parts)
 
 
 def tested_key(dist, tested):

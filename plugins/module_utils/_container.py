@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Is this node itself a container, and which kind.
+"""Is this node itself a container, and which kind (private to this collection).
 
 Kubernetes "nodes" that are containers (kind, k3d, minikube's docker and podman drivers, Docker
 Desktop) cannot run Pixie: its eBPF programs must see the host's processes from the host.
@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import hostfs
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _hostfs as hostfs
 
 # cgroup paths of pid 1 that only a containerised init has (cgroup v1, or v2 without a namespace).
 _CGROUP_PATTERNS = (

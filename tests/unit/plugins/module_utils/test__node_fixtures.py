@@ -16,7 +16,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import node
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 
 NODES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'nodes')

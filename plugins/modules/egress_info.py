@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 ---
-module: egress_check
+module: egress_info
 short_description: Check that a node reaches Pixie Cloud over HTTPS/2, directly or through its proxy
 version_added: 0.1.0
 description:
@@ -21,75 +21,26 @@ description:
     authentication from the proxy URL), performs the TLS handshake with SNI and ALPN C(h2),
     verifies the certificate and, when O(require_http2=true), sends the HTTP/2 connection preface
     and a SETTINGS frame and waits for the server's SETTINGS.
-  - An info module. It never changes anything and never fails because the endpoint is
-    unreachable; it reports. It fails only on misuse (for example an unusable O(proxy) URL).
+  - An info module (once called C(egress_check); that name is redirected here until 1.0.0). It never
+    changes anything and never fails because the endpoint is unreachable; it reports. It fails only
+    on misuse (for example an unusable O(proxy) URL).
   - The proxy is read from the environment of the module on the node (the connection user's
     login environment and the task's C(environment)); Vizier takes its proxy from its own pods'
     environment, so give the same proxy to both.
   - Uses the Python standard library only on the node.
 author:
   - pixie_ops.preflight contributors (@pixie-ops)
-options:
-  host:
-    description:
-      - The cloud address to reach (a self-hosted Pixie Cloud has its own).
-    type: str
-    default: withpixie.ai
-  port:
-    description:
-      - The TCP port of the cloud address.
-    type: int
-    default: 443
-  timeout:
-    description:
-      - Seconds each step (DNS, connect, proxy, TLS, HTTP/2) may take before it counts as failed.
-    type: float
-    default: 10
-  proxy:
-    description:
-      - URL of an HTTP proxy that accepts CONNECT, C(http://[user:password@]host:port).
-        Credentials in it are sent as basic C(Proxy-Authorization) and never returned or logged.
-      - When not set, the node's C(https_proxy) (or C(HTTPS_PROXY)) is used, unless C(no_proxy)
-        (or C(NO_PROXY)) matches O(host). An explicit O(proxy) is always used.
-      - C(https://) and SOCKS proxies are not supported.
-    type: str
-  use_proxy:
-    description:
-      - Whether to use a proxy at all. V(false) connects directly whatever O(proxy) and the
-        environment say.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A PEM bundle of CA certificates to verify the server with (for a TLS-intercepting proxy or
-        a self-hosted Pixie Cloud). When given, only these CAs are trusted; the default is the
-        system's trust store.
-    type: path
-  validate_certs:
-    description:
-      - Whether to verify the server's certificate and name. V(false) is reported in the result
-        and as a warning, never silently.
-    type: bool
-    default: true
-  require_http2:
-    description:
-      - Whether the server must agree to C(h2) by ALPN and answer the HTTP/2 preface with SETTINGS.
-        With V(false) the check ends after the TLS handshake.
-    type: bool
-    default: true
-attributes:
-  check_mode:
-    description: Can run in check_mode and return the same result (it never changes anything).
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
+extends_documentation_fragment:
+  - pixie_ops.preflight.egress
+  - pixie_ops.preflight.attributes
 notes:
   - Every step is bounded by O(timeout), so an endpoint that never answers ends the module within
     a few times O(timeout).
   - The result of O(proxy) is reported as RV(egress.via_proxy) without user information. The
     password is masked from everything the module returns and logs.
 seealso:
+  - module: pixie_ops.preflight.node_facts
+    description: Probes the same with its O(pixie_ops.preflight.node_facts#module:egress) option, in the node's run.
   - name: Pixie requirements (network traffic)
     description: Vizier sends outgoing HTTPS/2 requests to withpixie.ai:443.
     link: https://docs.px.dev/installing-pixie/requirements/
@@ -97,7 +48,7 @@ seealso:
 
 EXAMPLES = r'''
 - name: Check that the node reaches Pixie Cloud
-  pixie_ops.preflight.egress_check:
+  pixie_ops.preflight.egress_info:
   register: egress
 
 - name: Stop if the node cannot reach Pixie Cloud
@@ -106,7 +57,7 @@ EXAMPLES = r'''
     fail_msg: "{{ egress.checks.egress.msg }}: {{ egress.checks.egress.remedy }}"
 
 - name: Check a self-hosted Pixie Cloud through an authenticated proxy
-  pixie_ops.preflight.egress_check:
+  pixie_ops.preflight.egress_info:
     host: pixie.example.com
     proxy: "http://{{ proxy_user }}:{{ proxy_password }}@proxy.example.com:3128"
     ca_path: /etc/ssl/certs/corp-proxy-ca.pem
@@ -223,25 +174,22 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import egress
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import UsageError
 
 
 def main():
     module = AnsibleModule(argument_spec=egress.argument_spec(), supports_check_mode=True)
     params = module.params
     module.no_log_values.update(egress.secrets(params['proxy'], os.environ))
-    error = egress.option_error(params)
-    if error:
-        module.fail_json(msg=error)
-    warning = egress.unverified_warning(params)
-    if warning:
-        module.warn(warning)
-
     try:
+        egress.validate_options(params)
+        warning = egress.unverified_warning(params)
+        if warning:
+            module.warn(warning)
         result = egress.run_options(params, dict(os.environ))
-    except egress.ProxyURLError as exc:
-        module.fail_json(msg='proxy: %s' % exc)
-
+    except UsageError as exc:
+        module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)
 
 

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import node
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import UsageError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 
 GOOD_CONFIG = ''.join('%s=y\n' % name for name in requirements.REQUIRED_KERNEL_CONFIG)
@@ -173,13 +174,13 @@ def test_empty_tree_reports_without_raising(tmp_path):
     (dict(tested_distributions={'ubuntu': 'jammy'}), 'tested_distributions[ubuntu]'),
 ])
 def test_misuse_is_named(tmp_path, options, message):
-    with pytest.raises(node.UsageError) as exc:
+    with pytest.raises(UsageError) as exc:
         node.node_facts(str(tmp_path), **options)
     assert message in str(exc.value)
 
 
 def test_host_root_must_be_a_directory(tmp_path):
-    with pytest.raises(node.UsageError, match='not a directory'):
+    with pytest.raises(UsageError, match='not a directory'):
         node.node_facts(str(tmp_path / 'missing'))
 
 
@@ -251,6 +252,6 @@ def test_no_egress_without_the_option(tmp_path):
     (dict(proxy='socks5://127.0.0.1:1080', use_proxy=True), 'egress: proxy:'),
 ])
 def test_egress_misuse(tmp_path, overrides, message):
-    with pytest.raises(node.UsageError) as exc:
+    with pytest.raises(UsageError) as exc:
         node.node_facts(make_node(tmp_path), egress=_egress_options(**overrides), environ={})
     assert str(exc.value).startswith(message)

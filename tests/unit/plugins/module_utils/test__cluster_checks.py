@@ -1,18 +1,22 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""cluster.py over API objects recorded from real clusters (tests/fixtures/k8s/*/SOURCE.md)."""
+"""The cluster checks (_cluster_checks), API objects (_k8s_objects) and quantities (_quantities) over
+API objects recorded from real clusters (tests/fixtures/k8s/*/SOURCE.md)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import json
 import os
 
 import pytest
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import cluster
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _cluster_checks as cluster_checks
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _k8s_objects as k8s_objects
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _quantities as quantities
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import QuantityError, VersionError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures', 'k8s')
@@ -30,45 +34,12 @@ def evaluate_fixture(env, **options):
     groups = [g['name'] for g in load(env, 'apis.json')['groups']]
     verdict = load(env, 'access.json', {'allowed': True})
     review = {'status': {'allowed': verdict['allowed']}}
-    return cluster.evaluate(load(env, 'version.json'), load(env, 'nodes.json'), groups,
+    return cluster_checks.evaluate(load(env, 'version.json'), load(env, 'nodes.json'), groups,
                             load(env, 'storageclasses.json'), review, **options)
 
 
 def nodes_of(env):
     return load(env, 'nodes.json')['items']
-
-
-# --- version parsing ------------------------------------------------------------------------------
-
-VERSIONS = [
-    # text, version, suffix, prerelease
-    ('v1.27.3-gke.100', '1.27.3', '-gke.100', None),
-    ('v1.27.4-eks-2d98532', '1.27.4', '-eks-2d98532', None),
-    ('v1.28.2+k3s1', '1.28.2', '+k3s1', None),
-    ('v1.29.1+k0s', '1.29.1', '+k0s', None),
-    ('v1.25.0-rc.1', '1.25.0', '-rc.1', 'rc.1'),
-    ('v1.21.14-3+e0d6a4a5b4c6f1', '1.21.14', '-3+e0d6a4a5b4c6f1', None),
-    ('v1.23.3-rc.0.3+531a28b82ee021', '1.23.3', '-rc.0.3+531a28b82ee021', 'rc.0'),
-    ('v1.28.6-rc2+k3s1', '1.28.6', '-rc2+k3s1', 'rc2'),
-    ('v1.20.0+bd9e442', '1.20.0', '+bd9e442', None),
-    ('1.16', '1.16.0', '', None),
-    ('v1.16', '1.16.0', '', None),
-    (' v1.15.0 ', '1.15.0', '', None),
-]
-
-
-@pytest.mark.parametrize('text, version, suffix, prerelease', VERSIONS)
-def test_parse_k8s_version(text, version, suffix, prerelease):
-    parsed = cluster.parse_k8s_version(text)
-    assert parsed['version'] == version
-    assert parsed['suffix'] == suffix
-    assert parsed['prerelease'] == prerelease
-
-
-@pytest.mark.parametrize('text', ['', 'latest', '1', 'v1', '1.x', 'vv1.2.3', None, 127, '1.27.3 beta'])
-def test_parse_k8s_version_rejects(text):
-    with pytest.raises(ValueError):
-        cluster.parse_k8s_version(text)
 
 
 @pytest.mark.parametrize('git_version, minimum, status', [
@@ -81,7 +52,7 @@ def test_parse_k8s_version_rejects(text):
     ('v1.28.2+k3s1', '1.28.2', 'pass'),
 ])
 def test_check_k8s_version(git_version, minimum, status):
-    check = cluster.check_k8s_version(cluster.parse_k8s_version(git_version), git_version, minimum)
+    check = cluster_checks.check_k8s_version(versions.kubernetes_version(git_version), git_version, minimum)
     assert check['status'] == status
     assert check['actual'] == git_version
     assert check['expected'] == '>= %s' % minimum
@@ -89,13 +60,13 @@ def test_check_k8s_version(git_version, minimum, status):
 
 
 def test_server_version_falls_back_on_major_minor():
-    git_version, parsed = cluster.server_version({'major': '1', 'minor': '27+', 'gitVersion': 'unknown'})
+    git_version, parsed = k8s_objects.server_version({'major': '1', 'minor': '27+', 'gitVersion': 'unknown'})
     assert git_version == 'unknown'
     assert parsed['version'] == '1.27.0'
-    with pytest.raises(ValueError):
-        cluster.server_version({'gitVersion': 'weird'})
-    with pytest.raises(ValueError):
-        cluster.server_version(['not', 'an', 'object'])
+    with pytest.raises(VersionError):
+        k8s_objects.server_version({'gitVersion': 'weird'})
+    with pytest.raises(VersionError):
+        k8s_objects.server_version(['not', 'an', 'object'])
 
 
 @pytest.mark.parametrize('text, expected', [
@@ -108,101 +79,13 @@ def test_server_version_falls_back_on_major_minor():
     ('1024m', 1),
 ])
 def test_parse_quantity(text, expected):
-    assert cluster.parse_quantity(text) == expected
+    assert quantities.parse_quantity(text) == expected
 
 
 @pytest.mark.parametrize('text', ['', 'lots', '12 Ki', '1KB', '--1'])
 def test_parse_quantity_rejects(text):
-    with pytest.raises(ValueError):
-        cluster.parse_quantity(text)
-
-
-# --- classification over the recorded clusters ----------------------------------------------------
-
-CLASSIFIED = {
-    'eks': 'eks',
-    'eks_mixed': 'eks',
-    'eks_fargate': 'eks_fargate',
-    'gke': 'gke',
-    'gke_autopilot': 'gke_autopilot',
-    'aks': 'aks',
-    'aks_windows': 'aks',
-    'openshift': 'openshift',
-    'kops': 'kops',
-    'k0s': 'k0s',
-    'k3s': 'k3s',
-    'k3d': 'k3d',
-    'kind': 'kind',
-    'minikube_vm': 'minikube_vm',
-    'minikube_container': 'minikube_container',
-    'docker_desktop': 'docker_desktop',
-    'self_hosted': 'self_hosted',
-    'old_k8s_1_15': 'minikube_vm',
-}
-
-
-def test_every_fixture_is_classified_and_every_environment_has_a_fixture():
-    dirs = sorted(d for d in os.listdir(FIXTURES) if os.path.isdir(os.path.join(FIXTURES, d)))
-    assert dirs == sorted(CLASSIFIED)
-    assert set(CLASSIFIED.values()) == set(cluster.ENVIRONMENTS)
-    for env in dirs:
-        assert os.path.exists(os.path.join(FIXTURES, env, 'SOURCE.md')), env
-
-
-@pytest.mark.parametrize('env', sorted(CLASSIFIED))
-def test_classify_recorded_cluster(env):
-    groups = [g['name'] for g in load(env, 'apis.json')['groups']]
-    environment, evidence = cluster.classify_environment(load(env, 'version.json')['gitVersion'], nodes_of(env), groups)
-    assert environment == CLASSIFIED[env]
-    assert evidence and all(isinstance(e, str) and e for e in evidence)
-
-
-def test_classification_needs_its_evidence():
-    """Take the deciding evidence away and the answer changes: the rules really use it."""
-    gke_ap = [g['name'] for g in load('gke_autopilot', 'apis.json')['groups']]
-    nodes = nodes_of('gke_autopilot')
-    assert cluster.classify_environment('v1.27.8-gke.1067004', nodes, gke_ap)[0] == 'gke_autopilot'
-    renamed = copy.deepcopy(nodes)
-    for node in renamed:
-        node['metadata']['name'] = node['metadata']['name'].replace('gk3-', 'gke-')
-    assert cluster.classify_environment('v1.27.8-gke.1067004', renamed, gke_ap)[0] == 'gke_autopilot'
-    without_group = [g for g in gke_ap if g != 'auto.gke.io']
-    assert cluster.classify_environment('v1.27.8-gke.1067004', nodes, without_group)[0] == 'gke_autopilot'
-    assert cluster.classify_environment('v1.27.8-gke.1067004', renamed, without_group)[0] == 'gke'
-
-    openshift_nodes = nodes_of('openshift')
-    assert cluster.classify_environment('v1.20.0+bd9e442', openshift_nodes, [])[0] == 'openshift'
-    for node in openshift_nodes:
-        del node['metadata']['labels']['node.openshift.io/os_id']
-    assert cluster.classify_environment('v1.20.0+bd9e442', openshift_nodes, [])[0] == 'self_hosted'
-    assert cluster.classify_environment('v1.20.0+bd9e442', openshift_nodes, ['config.openshift.io'])[0] == 'openshift'
-
-    minikube = nodes_of('minikube_vm')
-    minikube[0]['status']['nodeInfo']['osImage'] = 'Ubuntu 22.04.4 LTS'
-    assert cluster.classify_environment('v1.19.2', minikube, [])[0] == 'minikube_container'
-    old = nodes_of('old_k8s_1_15')
-    old[0]['status']['nodeInfo']['osImage'] = 'Ubuntu 16.04.6 LTS'   # minikube v1.2 with --driver=none
-    assert cluster.classify_environment('v1.15.0', old, [])[0] == 'self_hosted'
-
-    k3d = nodes_of('k3d')
-    assert cluster.classify_environment('v1.28.6-rc2+k3s1', k3d, [])[0] == 'k3d'
-    k3d[0]['metadata']['name'] = 'k3s-server-128'
-    assert cluster.classify_environment('v1.28.6-rc2+k3s1', k3d, [])[0] == 'k3s'
-
-    eks = nodes_of('eks')
-    assert cluster.classify_environment('v1.24.7', eks, [])[0] == 'self_hosted'   # aws:/// alone is not EKS
-    assert cluster.classify_environment('v1.24.7-eks-fb459a0', eks, [])[0] == 'eks'
-
-
-def test_fargate_only_cluster_without_eks_version_is_still_eks_fargate():
-    environment, evidence = cluster.classify_environment('v1.24.7', nodes_of('eks_fargate'), [])
-    assert environment == 'eks_fargate'
-    assert any('Fargate' in e for e in evidence)
-
-
-def test_no_evidence_is_self_hosted():
-    assert cluster.classify_environment('', [], []) == ('self_hosted', [
-        'no managed-service or local-cluster marker in the version, node labels, names, provider IDs or API groups'])
+    with pytest.raises(QuantityError):
+        quantities.parse_quantity(text)
 
 
 # --- the checks over the recorded clusters --------------------------------------------------------
@@ -234,9 +117,9 @@ MATRIX = {
 @pytest.mark.parametrize('env', sorted(MATRIX))
 def test_checks_of_recorded_cluster(env):
     result = evaluate_fixture(env)
-    statuses = tuple(result['checks'][check_id]['status'] for check_id in cluster.CHECK_IDS) + (result['status'],)
-    assert dict(zip(cluster.CHECK_IDS + ('status',), statuses)) == dict(zip(cluster.CHECK_IDS + ('status',), MATRIX[env]))
-    assert sorted(result['checks']) == sorted(cluster.CHECK_IDS)
+    statuses = tuple(result['checks'][check_id]['status'] for check_id in cluster_checks.CHECK_IDS) + (result['status'],)
+    assert dict(zip(cluster_checks.CHECK_IDS + ('status',), statuses)) == dict(zip(cluster_checks.CHECK_IDS + ('status',), MATRIX[env]))
+    assert sorted(result['checks']) == sorted(cluster_checks.CHECK_IDS)
     for check in result['checks'].values():
         assert sorted(check) == ['actual', 'expected', 'msg', 'remedy', 'status']
         assert check['msg']
@@ -278,22 +161,22 @@ def test_windows_nodes_warn_and_are_named():
 
 def test_only_windows_nodes_fail_node_os():
     windows = [n for n in nodes_of('aks_windows') if n['metadata']['name'] == 'akswm000000']
-    summaries = [cluster.node_summary(n) for n in windows]
-    assert cluster.check_node_os(summaries)['status'] == 'fail'
-    assert cluster.check_node_kernels(summaries, '4.14')['status'] == 'unknown'
+    summaries = [k8s_objects.node_summary(n) for n in windows]
+    assert cluster_checks.check_node_os(summaries)['status'] == 'fail'
+    assert cluster_checks.check_node_kernels(summaries, '4.14')['status'] == 'unknown'
 
 
 def test_old_kernel_fails_and_names_the_node():
     nodes = nodes_of('eks')
     nodes[1]['status']['nodeInfo']['kernelVersion'] = '4.9.0-12-amd64'
-    summaries = [cluster.node_summary(n) for n in nodes]
-    check = cluster.check_node_kernels(summaries, '4.14')
+    summaries = [k8s_objects.node_summary(n) for n in nodes]
+    check = cluster_checks.check_node_kernels(summaries, '4.14')
     assert check['status'] == 'fail'
     assert 'ip-snip.ec2.internal (4.9.0-12-amd64)' in check['msg']
     assert 'ip-xx-xxx-xx-xx' not in check['msg']
     assert summaries[1]['unsupported'] == 'kernel 4.9.0-12-amd64 is older than 4.14'
     # the threshold is an option: with 5.10 as the minimum the Amazon Linux 2 5.4 kernel fails too
-    assert cluster.check_node_kernels([cluster.node_summary(n) for n in nodes_of('eks')], '5.10')['status'] == 'fail'
+    assert cluster_checks.check_node_kernels([k8s_objects.node_summary(n) for n in nodes_of('eks')], '5.10')['status'] == 'fail'
 
 
 # nodeInfo of an arm64 node (docker://24.0.7, 6.10.11-linuxkit, Ubuntu 22.04.3 LTS, v1.31.0) pasted in
@@ -308,20 +191,20 @@ ARM_NODE = {
 
 
 def test_arm_nodes():
-    amd = [cluster.node_summary(n) for n in nodes_of('k3s')]
-    arm = cluster.node_summary(ARM_NODE)
+    amd = [k8s_objects.node_summary(n) for n in nodes_of('k3s')]
+    arm = k8s_objects.node_summary(ARM_NODE)
     assert arm['unsupported'] == 'architecture arm64: Pixie supports x86_64 only'
-    mixed = cluster.check_node_architectures(amd + [arm], requirements.SUPPORTED_ARCHITECTURES)
+    mixed = cluster_checks.check_node_architectures(amd + [arm], requirements.SUPPORTED_ARCHITECTURES)
     assert mixed['status'] == 'warn'
     assert 'arm-node (arm64)' in mixed['msg'] and 'k8s1' not in mixed['msg']
-    assert cluster.check_node_architectures([arm], ['x86_64'])['status'] == 'fail'
+    assert cluster_checks.check_node_architectures([arm], ['x86_64'])['status'] == 'fail'
     # the supported list is an option, and takes either naming
-    assert cluster.check_node_architectures([arm], ['aarch64'])['status'] == 'pass'
-    assert cluster.check_node_architectures(amd, ['amd64'])['status'] == 'pass'
+    assert cluster_checks.check_node_architectures([arm], ['aarch64'])['status'] == 'pass'
+    assert cluster_checks.check_node_architectures(amd, ['amd64'])['status'] == 'pass'
 
 
 def test_node_summary_reads_the_recorded_node():
-    summary = cluster.node_summary(nodes_of('kind')[0])
+    summary = k8s_objects.node_summary(nodes_of('kind')[0])
     assert summary == {
         'name': 'trishanku-control-plane',
         'kernel_version': '5.10.47-linuxkit',
@@ -337,41 +220,41 @@ def test_node_summary_reads_the_recorded_node():
 
 
 def test_node_summary_tolerates_sparse_nodes():
-    summary = cluster.node_summary({'metadata': {'name': 'bare'}})
+    summary = k8s_objects.node_summary({'metadata': {'name': 'bare'}})
     assert summary['operating_system'] is None
     assert summary['allocatable_memory_mib'] is None
     assert 'Unknown OS node' in summary['unsupported']
     bad_memory = {'metadata': {'name': 'x', 'labels': {'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64'}},
                   'status': {'allocatable': {'memory': 'plenty'}, 'nodeInfo': {'kernelVersion': 'weird'}}}
-    summary = cluster.node_summary(bad_memory)
+    summary = k8s_objects.node_summary(bad_memory)
     assert summary['allocatable_memory_mib'] is None
     assert summary['unsupported'] is None
-    assert cluster.check_node_kernels([summary], '4.14')['status'] == 'unknown'
+    assert cluster_checks.check_node_kernels([summary], '4.14')['status'] == 'unknown'
 
 
 def test_permissions():
-    denied = cluster.check_permissions({'status': {'allowed': False, 'reason': 'RBAC: no binding'}})
+    denied = cluster_checks.check_permissions({'status': {'allowed': False, 'reason': 'RBAC: no binding'}})
     assert denied['status'] == 'fail'
     assert 'RBAC: no binding' in denied['msg']
-    assert cluster.check_permissions({'status': {'allowed': True}})['status'] == 'pass'
-    assert cluster.check_permissions({})['status'] == 'fail'
+    assert cluster_checks.check_permissions({'status': {'allowed': True}})['status'] == 'pass'
+    assert cluster_checks.check_permissions({})['status'] == 'fail'
 
 
 def test_storage_class_annotations():
     beta = {'items': [{'metadata': {'name': 'old', 'annotations': {
         'storageclass.beta.kubernetes.io/is-default-class': 'true'}}}]}
-    assert cluster.check_storage_class(beta)['status'] == 'pass'
+    assert cluster_checks.check_storage_class(beta)['status'] == 'pass'
     not_default = {'items': [{'metadata': {'name': 'standard', 'annotations': {
         'storageclass.kubernetes.io/is-default-class': 'false'}}}, {'metadata': {'name': 'fast'}}]}
-    check = cluster.check_storage_class(not_default)
+    check = cluster_checks.check_storage_class(not_default)
     assert check['status'] == 'warn'
     assert 'standard, fast' in check['msg']
-    assert cluster.check_storage_class({'items': []})['status'] == 'warn'
-    assert cluster.check_storage_class(load('gke', 'storageclasses.json'))['actual'] == ['standard-rwo']
+    assert cluster_checks.check_storage_class({'items': []})['status'] == 'warn'
+    assert cluster_checks.check_storage_class(load('gke', 'storageclasses.json'))['actual'] == ['standard-rwo']
 
 
 def test_failed_requests_make_their_checks_unknown():
-    result = cluster.evaluate(load('gke', 'version.json'), None, [], None, None,
+    result = cluster_checks.evaluate(load('gke', 'version.json'), None, [], None, None,
                               errors={'nodes': 'Error from server (Forbidden): nodes is forbidden',
                                       'storage_classes': 'forbidden too', 'access_review': 'timeout'})
     for check_id in ('node_kernels', 'node_architectures', 'node_os', 'fargate_nodes'):
@@ -385,47 +268,17 @@ def test_failed_requests_make_their_checks_unknown():
 
 
 def test_unreadable_version_is_unknown():
-    result = cluster.evaluate({'gitVersion': 'nonsense'}, load('kind', 'nodes.json'), [], None, {'status': {'allowed': True}})
+    result = cluster_checks.evaluate({'gitVersion': 'nonsense'}, load('kind', 'nodes.json'), [], None, {'status': {'allowed': True}})
     assert result['checks']['k8s_version']['status'] == 'unknown'
     assert result['version'] is None
     assert result['environment'] == 'kind'
 
 
 def test_unknown_facts():
-    facts = cluster.unknown_facts('no kubeconfig here')
+    facts = cluster_checks.unknown_facts('no kubeconfig here')
     assert facts['status'] == 'warn'
     assert facts['reachable'] is False
-    assert sorted(facts['checks']) == sorted(cluster.CHECK_IDS)
+    assert sorted(facts['checks']) == sorted(cluster_checks.CHECK_IDS)
     assert all(c['status'] == 'unknown' and c['msg'] == 'no kubeconfig here' for c in facts['checks'].values())
 
 
-# --- kubeconfig lookup and kubectl messages -------------------------------------------------------
-
-def test_find_kubeconfig(tmp_path):
-    home = tmp_path / 'home'
-    home.mkdir()
-    with pytest.raises(cluster.ClusterError) as exc:
-        cluster.find_kubeconfig(None, {}, str(home))
-    assert 'no kubeconfig' in str(exc.value) and 'KUBECONFIG is not set' in str(exc.value)
-    with pytest.raises(cluster.ClusterError) as exc:
-        cluster.find_kubeconfig(str(tmp_path / 'missing.yaml'), {}, str(home))
-    assert 'missing.yaml does not exist' in str(exc.value)
-    with pytest.raises(cluster.ClusterError) as exc:
-        cluster.find_kubeconfig(None, {'KUBECONFIG': '/nope/a:/nope/b'}, str(home))
-    assert 'KUBECONFIG=/nope/a:/nope/b' in str(exc.value)
-    config = tmp_path / 'config'
-    config.write_text(u'{}')
-    assert cluster.find_kubeconfig(str(config), {}, str(home)) == str(config)
-    assert cluster.find_kubeconfig(None, {'KUBECONFIG': '/nope:%s' % config}, str(home)) is None
-    (home / '.kube').mkdir()
-    (home / '.kube' / 'config').write_text(u'{}')
-    assert cluster.find_kubeconfig(None, {}, str(home)) is None
-
-
-def test_clean_message():
-    stderr = ('E1128 03:00:34.356132   32067 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list"\n'
-              'error: You must be logged in to the server (Unauthorized)\n')
-    assert cluster.clean_message(stderr) == 'error: You must be logged in to the server (Unauthorized)'
-    assert 'abc123' not in cluster.clean_message('Authorization: Bearer abc123 failed; token=abc123')
-    assert cluster.clean_message('') == 'no message'
-    assert len(cluster.clean_message('x' * 5000)) < 700

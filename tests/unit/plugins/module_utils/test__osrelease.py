@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import osrelease
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _osrelease as osrelease
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures', 'os-release')
 
@@ -60,13 +60,6 @@ def test_distribution_defaults_and_like():
         'id': 'linux', 'version_id': None, 'name': 'Linux', 'like': [], 'pretty_name': None}
     dist = osrelease.distribution({'ID': 'Rocky', 'ID_LIKE': 'rhel centos fedora', 'VERSION_ID': '9.3'})
     assert dist['id'] == 'rocky' and dist['like'] == ['rhel', 'centos', 'fedora']
-
-
-@pytest.mark.parametrize('version, expected', [
-    ('18.04', (18, 4)), ('12', (12,)), ('2023', (2023,)), ('15-SP5', (15, 5)), ('', None), ('rolling', None),
-])
-def test_version_tuple(version, expected):
-    assert osrelease.version_tuple(version) == expected
 
 
 @pytest.mark.parametrize('ident, key', [

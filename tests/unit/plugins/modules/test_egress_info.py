@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The egress_check module through AnsibleModule: documentation against the argument spec, the
+"""The egress_info module through AnsibleModule: documentation against the argument spec, the
 result shape, misuse, warnings, and that the proxy password appears nowhere (result, invocation,
 log). Endpoints are closed loopback ports: nothing leaves the machine."""
 
@@ -13,10 +13,9 @@ import pytest
 import yaml
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
-from ansible_collections.pixie_ops.preflight.plugins.modules import egress_check
+from ansible_collections.pixie_ops.preflight.plugins.modules import egress_info
 
 PASSWORD = 'pw-Tr93-secret'
 
@@ -43,15 +42,19 @@ def logged(monkeypatch):
     return lines
 
 
-def run_module(args, capsys):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exited:
-            egress_check.main()
-    out = capsys.readouterr().out
-    return exited.value.code, json.loads(out), out
+@pytest.fixture
+def run_module(module_args):
+    """Runs the module for real: its JSON on stdout and its exit code."""
+    def runner(args, capsys):
+        with module_args(args):
+            with pytest.raises(SystemExit) as exited:
+                egress_info.main()
+        out = capsys.readouterr().out
+        return exited.value.code, json.loads(out), out
+    return runner
 
 
-def test_documentation_matches_argument_spec(monkeypatch, capsys):
+def test_documentation_matches_argument_spec(monkeypatch, capsys, run_module, module_doc):
     specs = []
 
     class Recording(basic.AnsibleModule):
@@ -59,23 +62,23 @@ def test_documentation_matches_argument_spec(monkeypatch, capsys):
             specs.append((argument_spec, kwargs))
             super(Recording, self).__init__(argument_spec, **kwargs)
 
-    monkeypatch.setattr(egress_check, 'AnsibleModule', Recording)
+    monkeypatch.setattr(egress_info, 'AnsibleModule', Recording)
     run_module({'host': '127.0.0.1', 'port': closed_port(), 'timeout': 1}, capsys)
     spec, kwargs = specs[0]
     assert kwargs['supports_check_mode'] is True
-    options = yaml.safe_load(egress_check.DOCUMENTATION)['options']
+    options = module_doc(egress_info)['options']
     assert sorted(options) == sorted(spec)
     for name, option in options.items():
         assert option['type'] == spec[name]['type'], name
         assert option.get('default') == spec[name].get('default'), name
     assert options['host']['default'] == requirements.CLOUD_HOST
     assert options['port']['default'] == requirements.CLOUD_PORT
-    returned = yaml.safe_load(egress_check.RETURN)
+    returned = yaml.safe_load(egress_info.RETURN)
     assert sorted(returned) == ['checks', 'egress', 'status']
     assert returned['egress']['contains']['stage']['choices'] == ['dns', 'connect', 'proxy', 'tls', 'alpn', 'http2', 'ok']
 
 
-def test_unreachable_is_reported_not_failed(capsys):
+def test_unreachable_is_reported_not_failed(capsys, run_module):
     port = closed_port()
     code, result, _out = run_module({'host': '127.0.0.1', 'port': port, 'timeout': 1, '_ansible_check_mode': True},
                                     capsys)
@@ -88,7 +91,7 @@ def test_unreachable_is_reported_not_failed(capsys):
     assert '127.0.0.1:%d' % port in result['checks']['egress']['remedy']
 
 
-def test_proxy_password_is_masked_everywhere(capsys, logged):
+def test_proxy_password_is_masked_everywhere(capsys, logged, run_module):
     port = closed_port()
     proxy = 'http://pixie:%s@127.0.0.1:%d' % (PASSWORD, port)
     code, result, out = run_module({'host': 'withpixie.ai', 'proxy': proxy, 'timeout': 1}, capsys)
@@ -102,7 +105,7 @@ def test_proxy_password_is_masked_everywhere(capsys, logged):
     assert any('proxy=http://pixie:********@127.0.0.1' in line for line in logged)
 
 
-def test_environment_proxy_password_is_masked(capsys, logged, monkeypatch):
+def test_environment_proxy_password_is_masked(capsys, logged, monkeypatch, run_module):
     port = closed_port()
     monkeypatch.setenv('HTTPS_PROXY', 'http://pixie:%s@127.0.0.1:%d' % (PASSWORD, port))
     code, result, out = run_module({'host': 'withpixie.ai', 'timeout': 1}, capsys)
@@ -111,7 +114,7 @@ def test_environment_proxy_password_is_masked(capsys, logged, monkeypatch):
     assert PASSWORD not in out
 
 
-def test_validate_certs_false_warns(capsys):
+def test_validate_certs_false_warns(capsys, run_module):
     code, result, _out = run_module({'host': '127.0.0.1', 'port': closed_port(), 'timeout': 1,
                                      'validate_certs': False}, capsys)
     assert result['egress']['validate_certs'] is False
@@ -128,7 +131,7 @@ def test_validate_certs_false_warns(capsys):
     ({'ca_path': '/nonexistent/ca.pem'}, 'ca_path /nonexistent/ca.pem is not a file'),
     ({'proxy': 'https://u:%s@proxy:3128' % PASSWORD}, "proxy scheme 'https' is not supported"),
 ])
-def test_misuse_fails_with_a_message(args, message, capsys):
+def test_misuse_fails_with_a_message(args, message, capsys, run_module):
     code, result, out = run_module(dict({'timeout': 1}, **args), capsys)
     assert code == 1
     assert result['failed'] is True

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading a node's files under a host root.
+"""Reading a node's files under a host root (private to this collection).
 
 The node may be this machine (``/``), a mounted image or chroot, or a host mounted into a
 privileged pod (``/host``). Paths are always written as the node sees them (``/etc/os-release``);

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Kernel release parsing, kernel config lookup and parsing, kernel header resolution.
+"""Kernel config lookup and parsing, kernel header resolution (private to this collection).
 
-Pure functions over text and paths under a host root; nothing here imports AnsibleModule.
+Pure functions over text and paths under a host root; nothing here imports AnsibleModule. Kernel
+releases are versions like any other: see ``_versions``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,12 +17,7 @@ import re
 import zlib
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
-from ansible_collections.pixie_ops.preflight.plugins.module_utils.hostfs import host_path, resolve_in_root, under_root
-
-# The leading numeric part of a release: "5.15.146+" -> 5.15.146, "6.4-rc1" -> 6.4, "7" -> 7,
-# "4.19+105+deb10u4~bpo9+1" -> 4.19, "5.15.153.1-microsoft-standard-WSL2+" -> 5.15.153 (the fourth
-# number is Microsoft's own). A leading "v" (as in a Kubernetes gitVersion) is accepted.
-_RELEASE_RE = re.compile(r'^\s*v?(\d{1,9})(?:\.(\d{1,9}))?(?:\.(\d{1,9}))?')
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._hostfs import host_path, resolve_in_root, under_root
 
 # A config line: CONFIG_FOO=y / =m / ="string" / =0x10; "# CONFIG_FOO is not set" means n.
 _CONFIG_SET_RE = re.compile(r'^(CONFIG_[A-Za-z0-9_]+)=(.*)$')
@@ -29,36 +25,6 @@ _CONFIG_UNSET_RE = re.compile(r'^#\s*(CONFIG_[A-Za-z0-9_]+) is not set\s*$')
 
 # A kernel config is a few hundred KiB; refuse to read more than this from any one file.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
-
-
-class KernelReleaseError(ValueError):
-    """A kernel release string that has no leading version number."""
-
-
-def parse_version(text):
-    """Return ``(major, minor, patch)`` from a kernel release or a version like ``4.14``.
-
-    Missing parts are 0. Raises KernelReleaseError when ``text`` has no leading number.
-    """
-    if not isinstance(text, str):
-        raise KernelReleaseError('kernel release must be a string, got %s' % type(text).__name__)
-    match = _RELEASE_RE.match(text)
-    if not match:
-        raise KernelReleaseError('cannot find a version number at the start of %r' % (text,))
-    return tuple(int(part) if part is not None else 0 for part in match.groups())
-
-
-def normalize_version(text):
-    """Return ``"X.Y.Z"`` for a kernel release, or None when it cannot be parsed."""
-    try:
-        return '%d.%d.%d' % parse_version(text)
-    except KernelReleaseError:
-        return None
-
-
-def version_at_least(actual, minimum):
-    """True when the version in ``actual`` is at least ``minimum`` (both strings)."""
-    return parse_version(actual) >= parse_version(minimum)
 
 
 def config_candidates(release, running=True):
