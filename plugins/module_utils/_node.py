@@ -105,6 +105,17 @@ def _uname():
         return None
 
 
+def _kernel_release(host_root, kernel_release, live, uname):
+    """``(release to check, where it came from, the running release)``."""
+    running = hostfs.read_first_line(host_root, '/proc/sys/kernel/osrelease')
+    running_source = '/proc/sys/kernel/osrelease' if running else None
+    if not running and live and uname is not None:
+        running, running_source = uname.release, 'uname'
+    if kernel_release:
+        return kernel_release, 'option kernel_release', running
+    return running, running_source, running
+
+
 def gather(host_root='/', kernel_release=None):
     """Read everything the checks need from the node under ``host_root``.
 
@@ -119,14 +130,7 @@ def gather(host_root='/', kernel_release=None):
         ostype = uname.sysname
     facts['os'] = ostype
 
-    running = hostfs.read_first_line(host_root, '/proc/sys/kernel/osrelease')
-    running_source = '/proc/sys/kernel/osrelease' if running else None
-    if not running and live and uname is not None:
-        running, running_source = uname.release, 'uname'
-    if kernel_release:
-        release, source = kernel_release, 'option kernel_release'
-    else:
-        release, source = running, running_source
+    release, source, running = _kernel_release(host_root, kernel_release, live, uname)
     facts['kernel_release'] = release
     facts['kernel_release_source'] = source
     facts['kernel_release_running'] = bool(release) and release == running

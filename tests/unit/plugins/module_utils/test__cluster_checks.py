@@ -35,7 +35,7 @@ def evaluate_fixture(env, **options):
     verdict = load(env, 'access.json', {'allowed': True})
     review = {'status': {'allowed': verdict['allowed']}}
     return cluster_checks.evaluate(load(env, 'version.json'), load(env, 'nodes.json'), groups,
-                            load(env, 'storageclasses.json'), review, **options)
+                                   load(env, 'storageclasses.json'), review, **options)
 
 
 def nodes_of(env):
@@ -255,8 +255,8 @@ def test_storage_class_annotations():
 
 def test_failed_requests_make_their_checks_unknown():
     result = cluster_checks.evaluate(load('gke', 'version.json'), None, [], None, None,
-                              errors={'nodes': 'Error from server (Forbidden): nodes is forbidden',
-                                      'storage_classes': 'forbidden too', 'access_review': 'timeout'})
+                                     errors={'nodes': 'Error from server (Forbidden): nodes is forbidden',
+                                             'storage_classes': 'forbidden too', 'access_review': 'timeout'})
     for check_id in ('node_kernels', 'node_architectures', 'node_os', 'fargate_nodes'):
         assert result['checks'][check_id]['status'] == 'unknown'
         assert 'nodes is forbidden' in result['checks'][check_id]['msg']
@@ -280,5 +280,3 @@ def test_unknown_facts():
     assert facts['reachable'] is False
     assert sorted(facts['checks']) == sorted(cluster_checks.CHECK_IDS)
     assert all(c['status'] == 'unknown' and c['msg'] == 'no kubeconfig here' for c in facts['checks'].values())
-
-

@@ -118,3 +118,46 @@ def test_no_evidence_is_self_hosted():
         'no managed-service or local-cluster marker in the version, node labels, names, provider IDs or API groups'])
 
 
+# --- the rule table -------------------------------------------------------------------------------
+
+def test_every_row_names_a_known_environment_and_known_evidence():
+    kinds = set(environments._NODE_TESTS) | {'api_group', 'git_version', 'every_node_label', 'some_nodes_label',
+                                             'no_os_image'}
+    for rule in environments.RULES:
+        assert rule.environment in environments.ENVIRONMENTS, rule
+        assert rule.any_of or rule.all_of, rule
+        for evidence in list(rule.any_of) + list(rule.all_of):
+            assert evidence.kind in kinds, evidence
+    decided = set(rule.environment for rule in environments.RULES) | {'self_hosted'}
+    assert decided == set(environments.ENVIRONMENTS)
+    # Every unsupported environment says what to do instead.
+    unsupported = [env for env, why in environments.ENVIRONMENTS.items() if why]
+    assert sorted(unsupported) == sorted(environments.ENVIRONMENT_REMEDIES)
+
+
+def test_a_new_environment_is_one_more_row(monkeypatch):
+    """What a newcomer does: add the environment and a row; the evidence text comes with the answer."""
+    nodes = [{'metadata': {'name': 'n1', 'labels': {'example.com/flavour': 'x'}}, 'spec': {'providerID': 'acme://1'}}]
+    assert environments.classify_environment('v1.30.1', nodes, [])[0] == 'self_hosted'
+    monkeypatch.setitem(environments.ENVIRONMENTS, 'acme', None)
+    row = environments.Rule('acme', [environments.Evidence('provider', 'acme://', 'providerID acme:// on {nodes}'),
+                                     environments.Evidence('label', 'example.com/', 'example.com/ labels on {nodes}')], [])
+    monkeypatch.setattr(environments, 'RULES', environments.RULES + (row,))
+    assert environments.classify_environment('v1.30.1', nodes, []) == (
+        'acme', ['providerID acme:// on n1', 'example.com/ labels on n1'])
+
+
+def test_the_first_matching_row_decides():
+    # OpenShift nodes on EKS: the OpenShift rows come first.
+    nodes = [{'metadata': {'name': 'n1', 'labels': {'node.openshift.io/os_id': 'rhcos',
+                                                    'eks.amazonaws.com/nodegroup': 'ng'}}}]
+    assert environments.classify_environment('v1.27.4-eks-2d98532', nodes, [])[0] == 'openshift'
+    nodes[0]['metadata']['labels'].pop('node.openshift.io/os_id')
+    assert environments.classify_environment('v1.27.4-eks-2d98532', nodes, [])[0] == 'eks'
+
+
+def test_long_node_lists_are_shortened():
+    nodes = [{'metadata': {'name': 'k3d-n%d' % i}} for i in range(8)]
+    environment, evidence = environments.classify_environment('', nodes, [])
+    assert environment == 'k3d'
+    assert evidence == ['k3d node names (k3d-...): k3d-n0, k3d-n1, k3d-n2, k3d-n3, k3d-n4 and 3 more']

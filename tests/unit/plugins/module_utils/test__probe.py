@@ -26,6 +26,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _x509 a
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError, UsageError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError
 
+
 # ------------------------------------------------------------------ HTTP/2 frames and CONNECT answers
 
 def test_h2_frames_round_trip():

@@ -118,8 +118,6 @@ def test_select_proxy():
     assert (chosen, source) == (None, None) and 'use_proxy is false' in note
 
 
-
-
 # Passwords with the characters that end the host part of a URL, written as they are (curl accepts
 # them) or percent-encoded: the parser must find the host after the last '@' and decode the password.
 @pytest.mark.parametrize('url, password, raw', [
