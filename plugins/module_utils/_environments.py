@@ -94,9 +94,9 @@ del E
 
 
 def _has_label(node, key, value=None):
-    """A label ``key`` (a prefix when it ends in ``/``), with ``value`` when given."""
+    """A label ``key`` (a prefix when it ends in ``/`` or ``-``), with ``value`` when given."""
     for label, val in labels(node).items():
-        if (label == key or (key.endswith('/') and label.startswith(key))) and (value is None or val == value):
+        if (label == key or (key[-1:] in ('/', '-') and label.startswith(key))) and (value is None or val == value):
             return True
     return False
 

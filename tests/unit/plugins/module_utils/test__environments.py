@@ -161,3 +161,15 @@ def test_long_node_lists_are_shortened():
     environment, evidence = environments.classify_environment('', nodes, [])
     assert environment == 'k3d'
     assert evidence == ['k3d node names (k3d-...): k3d-n0, k3d-n1, k3d-n2, k3d-n3, k3d-n4 and 3 more']
+
+
+def test_gke_node_labels_alone_are_gke():
+    """cloud.google.com/gke-* labels (gke-nodepool, gke-os-distribution, ...) are GKE evidence of their own."""
+    environment, evidence = environments.classify_environment('v1.34.4', nodes_of('gke'), [])
+    assert environment == 'gke'
+    assert evidence[0].startswith('cloud.google.com/gke-* node labels on gke-cluster-1-')
+    bare = copy.deepcopy(nodes_of('gke'))
+    for node in bare:
+        node['metadata']['labels'] = dict((k, v) for k, v in node['metadata']['labels'].items()
+                                          if not k.startswith('cloud.google.com/gke-'))
+    assert environments.classify_environment('v1.34.4', bare, [])[0] == 'self_hosted'
