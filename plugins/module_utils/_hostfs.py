@@ -34,6 +34,8 @@ def resolve_in_root(host_root, path):
     are followed inside the host root too. Returns ``(resolved_path_on_node, None)`` when the
     whole path exists, else ``(None, problem)`` with a short description.
     """
+    if '\x00' in path:
+        return None, 'the path %r holds a NUL byte' % (path,)
     pending = [part for part in path.split('/') if part]
     resolved = []
     links = []
@@ -76,6 +78,8 @@ def host_path(host_root, path):
     With ``host_root`` ``/`` this is ``path`` itself (the operating system follows links the
     same way); under another root every link is resolved inside that root first.
     """
+    if '\x00' in path:
+        return None
     if os.path.normpath(host_root) == '/':
         return path
     resolved, dummy = resolve_in_root(host_root, path)

@@ -136,3 +136,10 @@ def test_headers_do_not_escape_the_root(tmp_path):
 @pytest.mark.parametrize('release', [None, '', '../x', '.', '..'])
 def test_headers_without_usable_release(tmp_path, release):
     assert kernel.resolve_headers(str(tmp_path), release) == (None, 'no usable kernel release')
+
+
+@pytest.mark.parametrize('release', ['\x00', '6.1.0\x00-amd64'])
+def test_a_nul_byte_in_the_release_finds_nothing(tmp_path, release):
+    """A kernel release read from a node file may hold a NUL: no path is made of it (found by hypothesis)."""
+    assert kernel.find_kernel_config(str(tmp_path), release) == (None, None)
+    assert kernel.resolve_headers(str(tmp_path), release)[0] is None
