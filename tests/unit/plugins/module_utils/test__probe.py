@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import contextlib
 import datetime
 import socket
@@ -231,6 +232,21 @@ def test_proxy_answers(answer, needle, remedy):
     head = seen[0].decode('latin-1')
     assert head.startswith('CONNECT withpixie.ai:443 HTTP/1.1\r\nHost: withpixie.ai:443\r\n')
     assert 'Proxy-Authorization: Basic cGl4aWU6cHcheA==\r\n' in head  # base64('pixie:pw!x')
+
+
+@pytest.mark.parametrize('written, password', [
+    ('p%2Fw%3Fx%23y%40z', 'p/w?x#y@z'),      # percent-encoded, as RFC 3986 wants
+    ('p/w?x#y@z', 'p/w?x#y@z'),              # as written, as curl accepts
+])
+def test_proxy_password_with_url_delimiters_reaches_the_proxy_decoded(written, password):
+    with fake_proxy(b'HTTP/1.1 403 Forbidden\r\n\r\n') as (url, seen):
+        url = url.replace('pw%21x', written)
+        found, dummy = probe.probe('withpixie.ai', 443, timeout=0.5, proxy=url, resolver=socket.getaddrinfo)
+    head = seen[0].decode('latin-1')
+    token = base64.b64encode(('pixie:%s' % password).encode('utf-8')).decode('ascii')
+    assert 'Proxy-Authorization: Basic %s\r\n' % token in head
+    assert found['via_proxy'] == 'http://127.0.0.1:%s' % url.rsplit(':', 1)[1]
+    assert 'p/w' not in repr(found) and 'p%2Fw' not in repr(found)
 
 
 def test_run_reports_an_unusable_environment_proxy_and_raises_on_an_unusable_option():
