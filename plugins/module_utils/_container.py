@@ -55,22 +55,30 @@ def container_from_cgroup(text):
 
 
 def detect_container(host_root):
-    """Return ``(kind or None, evidence or None)`` for the node under ``host_root``."""
-    text = hostfs.read_first_line(host_root, '/run/systemd/container')
+    """Return ``(kind or None, evidence or None, problem or None)`` for the node under ``host_root``.
+
+    ``problem`` says which evidence could not be read when none was found: then the node may be a
+    container all the same, and the caller cannot say it is not.
+    """
+    problems = []
+
+    def read(path, limit=hostfs.DEFAULT_LIMIT):
+        data, problem = hostfs.read_file(host_root, path, limit, whole=False)
+        if problem:
+            problems.append(problem)
+        return (data or b'').decode('utf-8', 'replace')
+
+    text = hostfs.first_line(read('/run/systemd/container', 4096).encode('utf-8'))
     if text:
-        return normalize_kind(text), '/run/systemd/container says %s' % text
-    environ = hostfs.read_text(host_root, '/proc/1/environ')
-    if environ:
-        kind = container_from_environ(environ)
-        if kind:
-            return kind, 'container=%s in the environment of pid 1' % kind
+        return normalize_kind(text), '/run/systemd/container says %s' % text, None
+    kind = container_from_environ(read('/proc/1/environ'))
+    if kind:
+        return kind, 'container=%s in the environment of pid 1' % kind, None
     if hostfs.exists(host_root, '/run/.containerenv'):
-        return 'podman', '/run/.containerenv exists'
+        return 'podman', '/run/.containerenv exists', None
     if hostfs.exists(host_root, '/.dockerenv'):
-        return 'docker', '/.dockerenv exists'
-    cgroup = hostfs.read_text(host_root, '/proc/1/cgroup')
-    if cgroup:
-        kind = container_from_cgroup(cgroup)
-        if kind:
-            return kind, 'the cgroup of pid 1 is a %s container path' % kind
-    return None, None
+        return 'docker', '/.dockerenv exists', None
+    kind = container_from_cgroup(read('/proc/1/cgroup'))
+    if kind:
+        return kind, 'the cgroup of pid 1 is a %s container path' % kind, None
+    return None, None, '; '.join(problems) or None

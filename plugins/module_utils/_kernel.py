@@ -17,7 +17,8 @@ import re
 import zlib
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._hostfs import host_path, resolve_in_root, under_root
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._hostfs import (
+    host_path, open_regular, read_limited, resolve_in_root, under_root)
 
 # A config line: CONFIG_FOO=y / =m / ="string" / =0x10; "# CONFIG_FOO is not set" means n.
 _CONFIG_SET_RE = re.compile(r'^(CONFIG_[A-Za-z0-9_]+)=(.*)$')
@@ -46,17 +47,21 @@ def config_candidates(release, running=True):
 
 
 def read_config_file(path):
-    """Return the text of a kernel config (gzip-compressed when it ends in .gz) or None."""
-    if not os.path.isfile(path):
+    """The text of a kernel config (gzip-compressed when it ends in .gz), or None.
+
+    Read only if it is a regular file, never blocking, and at most MAX_CONFIG_BYTES uncompressed.
+    """
+    handle, dummy = open_regular(path)
+    if handle is None:
         return None
     try:
-        if path.endswith('.gz'):
-            with gzip.open(path, 'rb') as handle:
-                data = handle.read(MAX_CONFIG_BYTES)
-        else:
-            with open(path, 'rb') as handle:
-                data = handle.read(MAX_CONFIG_BYTES)
-    except (IOError, OSError, EOFError, zlib.error):
+        with handle:
+            if path.endswith('.gz'):
+                with gzip.GzipFile(fileobj=handle, mode='rb') as unzipped:
+                    data = read_limited(unzipped, MAX_CONFIG_BYTES)
+            else:
+                data = read_limited(handle, MAX_CONFIG_BYTES)
+    except (IOError, OSError, EOFError, ValueError, zlib.error):
         return None
     return data.decode('utf-8', 'replace')
 

@@ -30,6 +30,8 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import
 CHECK_IDS = _node_checks.CHECK_IDS
 
 LOCKDOWN_PATH = '/sys/kernel/security/lockdown'
+# The facts key of what could not be read, by check id; removed before the facts are returned.
+PROBLEMS = _node_checks.PROBLEMS
 
 
 def validate_requirements(options):
@@ -123,7 +125,9 @@ def gather(host_root='/', kernel_release=None):
     """
     live = os.path.normpath(host_root) == '/'
     uname = _uname()
-    facts = {'host_root': host_root}
+    # What could not be read, by check id: the checks say unknown with it (PROBLEMS never leaves the module).
+    problems = {}
+    facts = {'host_root': host_root, PROBLEMS: problems}
 
     ostype = hostfs.read_first_line(host_root, '/proc/sys/kernel/ostype')
     if not ostype and uname is not None:
@@ -145,8 +149,8 @@ def gather(host_root='/', kernel_release=None):
     facts['os_release_path'] = path
     facts['distribution'] = osrelease.distribution(fields) if fields is not None else None
 
-    meminfo = hostfs.read_text(host_root, '/proc/meminfo')
-    facts['memory_mib'] = parse_meminfo(meminfo) if meminfo is not None else None
+    meminfo, problems['memory'] = hostfs.read_file(host_root, '/proc/meminfo')
+    facts['memory_mib'] = parse_meminfo(meminfo.decode('utf-8', 'replace')) if meminfo is not None else None
 
     config_path, config_text = kernel.find_kernel_config(host_root, release, facts['kernel_release_running'])
     facts['kernel_config_path'] = config_path
@@ -166,12 +170,12 @@ def gather(host_root='/', kernel_release=None):
     facts['package_manager'] = manager
     facts['headers_packages'] = packages.headers_packages(manager, facts['distribution'], release)
 
-    kind, evidence = container.detect_container(host_root)
+    kind, evidence, problems['container'] = container.detect_container(host_root)
     facts['container'] = kind
     facts['container_evidence'] = evidence
 
-    lockdown = hostfs.read_first_line(host_root, LOCKDOWN_PATH)
-    facts['lockdown'] = parse_lockdown(lockdown) if lockdown is not None else None
+    lockdown, problems['lockdown'] = hostfs.read_file(host_root, LOCKDOWN_PATH, 4096, whole=False)
+    facts['lockdown'] = parse_lockdown(hostfs.first_line(lockdown)) if lockdown is not None else None
     return facts
 
 
@@ -189,6 +193,7 @@ def node_facts(host_root='/', kernel_release=None, egress=None, environ=None, **
         _egress_usage(egress_probe.validate_options, egress)
     facts = gather(host_root, kernel_release)
     facts['checks'] = _node_checks.evaluate(facts, req)
+    facts.pop(PROBLEMS, None)
     if egress is not None:
         probed = _egress_usage(egress_probe.run_options, egress, environ)
         facts['egress'] = probed['egress']

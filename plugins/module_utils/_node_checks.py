@@ -21,6 +21,13 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versio
 CHECK_IDS = ('os', 'architecture', 'kernel_version', 'distribution', 'memory', 'kernel_headers',
              'kernel_config', 'container', 'lockdown')
 
+# The facts key of what could not be read, by check id (the checks say unknown with the reason).
+PROBLEMS = '_problems'
+
+
+def _problem(facts, check_id):
+    return (facts.get(PROBLEMS) or {}).get(check_id)
+
 
 def _check_os(facts, req):
     actual = facts.get('os')
@@ -92,8 +99,8 @@ def _check_memory(facts, req):
     minimum, recommended = req['min_memory_mib'], req['recommended_memory_mib']
     expected = '>= %d MiB (%d MiB recommended)' % (minimum, recommended)
     if memory is None:
-        return chk.make_check(chk.UNKNOWN, 'cannot read MemTotal from /proc/meminfo', expected, None,
-                              'Check that /proc is mounted under the host root.')
+        return chk.make_check(chk.UNKNOWN, _problem(facts, 'memory') or 'cannot read MemTotal from /proc/meminfo',
+                              expected, None, 'Check that /proc is mounted under the host root.')
     total = memory['total']
     actual = '%d MiB' % total
     if total >= recommended:
@@ -158,6 +165,10 @@ def _check_kernel_config(facts, req):
 
 def _check_container(facts, req):
     kind = facts.get('container')
+    if not kind and _problem(facts, 'container'):
+        return chk.make_check(
+            chk.UNKNOWN, 'cannot tell whether the node is a container: %s' % _problem(facts, 'container'),
+            'not a container', None, 'Run the check as root (become: true) so it can read what pid 1 shows.')
     if not kind:
         return chk.make_check(chk.PASS, 'the node is not a container', 'not a container', None)
     return chk.make_check(
@@ -169,6 +180,11 @@ def _check_container(facts, req):
 
 def _check_lockdown(facts, req):
     mode = facts.get('lockdown')
+    if _problem(facts, 'lockdown'):
+        return chk.make_check(
+            chk.UNKNOWN, 'cannot tell the kernel lockdown mode: %s' % _problem(facts, 'lockdown'),
+            'none or integrity', None, 'Run the check as root (become: true): %s is readable by root only.'
+            % '/sys/kernel/security/lockdown')
     if mode == 'confidentiality':
         return chk.make_check(
             chk.FAIL, 'kernel lockdown is in confidentiality mode, which blocks the kernel memory reads eBPF '

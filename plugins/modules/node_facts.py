@@ -91,7 +91,11 @@ notes:
     without a kernel release); C(kernel_config) (pass when CONFIG_BPF, CONFIG_BPF_SYSCALL, CONFIG_BPF_EVENTS,
     CONFIG_KPROBES, CONFIG_KPROBE_EVENTS, CONFIG_UPROBES, CONFIG_UPROBE_EVENTS and CONFIG_PERF_EVENTS are y or m;
     fail when one is not; unknown without a readable config); C(container) (fail when the node itself is a
-    container); C(lockdown) (fail in confidentiality mode)."
+    container; unknown when nothing shows it is one but some evidence could not be read); C(lockdown) (fail in
+    confidentiality mode; unknown when the mode cannot be read, without root)."
+  - Node files are read only when they are regular files (a FIFO, socket or device is never opened for reading),
+    never blocking, and up to a size cap; a file that exists but cannot be read makes its check V(unknown) with
+    the reason, never V(pass).
   - "Kernel configs are looked for, in order, at C(/proc/config), C(/proc/config.gz), C(/boot/config-<release>),
     C(/lib/modules/<release>/config) (where Pixie looks), C(/boot/config) (Bottlerocket), then where Kubernetes'
     system-validators look."

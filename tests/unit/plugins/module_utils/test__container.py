@@ -46,13 +46,13 @@ def _touch(root, path, text=''):
 
 def test_detect_container_order(tmp_path):
     root = str(tmp_path)
-    assert container.detect_container(root) == (None, None)
+    assert container.detect_container(root) == (None, None, None)
     _touch(root, '/.dockerenv')
-    assert container.detect_container(root) == ('docker', '/.dockerenv exists')
+    assert container.detect_container(root) == ('docker', '/.dockerenv exists', None)
     _touch(root, '/run/.containerenv')
     assert container.detect_container(root)[0] == 'podman'
     _touch(root, '/run/systemd/container', 'systemd-nspawn\n')
-    assert container.detect_container(root) == ('systemd-nspawn', '/run/systemd/container says systemd-nspawn')
+    assert container.detect_container(root) == ('systemd-nspawn', '/run/systemd/container says systemd-nspawn', None)
 
 
 def test_detect_container_from_cgroup_only(tmp_path):
