@@ -15,9 +15,13 @@ import os
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._bounded_run import BoundedRunner, Deadline
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._cluster_checks import evaluate, unknown_facts
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ClusterError, UsageError, VersionError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._kubectl import Kubectl, access_review_body, find_kubeconfig
+
+# How long kubectl may run past its own --request-timeout before it is killed.
+KILL_GRACE = 5
 
 # The requests beyond /version, in order: answer key -> (verb, path).
 REQUESTS = (
@@ -91,12 +95,20 @@ def gather(kubectl, **options):
                                            % (server or 'unknown', context or 'unknown')))
     else:
         answers, errors = _ask(kubectl)
-        groups = [g.get('name') for g in (answers.get('api_groups') or {}).get('groups') or [] if isinstance(g, dict)]
+        listed = answers.get('api_groups')
+        listed = listed.get('groups') if isinstance(listed, dict) else None
+        groups = [g.get('name') for g in listed or [] if isinstance(g, dict) and isinstance(g.get('name'), str)]
         result = evaluate(version_obj, answers.get('nodes'), groups, answers.get('storage_classes'),
                           answers.get('access_review'), errors, **options)
     result['server'] = server
     result['context'] = context
     return result
+
+
+def deadline_seconds(timeout):
+    """The whole module run's deadline: every kubectl call (kubeconfig, /version, the requests) at
+    ``timeout`` each, and the grace once."""
+    return (2 + len(REQUESTS)) * timeout + KILL_GRACE
 
 
 def _kubectl_binary(option, get_bin_path, environ):
@@ -109,12 +121,18 @@ def _kubectl_binary(option, get_bin_path, environ):
     return binary
 
 
-def cluster_info(params, run, get_bin_path, environ):
-    """The cluster result from module options; ``run(args, data=None)`` runs a command (with LC_ALL=C).
+def cluster_info(params, get_bin_path, environ, run=None):
+    """The cluster result from module options. Raises UsageError only.
 
-    ``get_bin_path(name)`` finds a binary on PATH or returns None. Raises UsageError only.
+    ``get_bin_path(name)`` finds a binary on PATH or returns None. ``run(args, data=None) -> (rc,
+    stdout, stderr)`` runs a command; by default a ``_bounded_run.BoundedRunner``: kubectl with
+    ``LC_ALL=C``, killed (its process group with it) ``KILL_GRACE`` seconds after its request timeout
+    and at the module's deadline (:func:`deadline_seconds`), its output bounded.
     """
     validate_options(params)
+    if run is None:
+        run = BoundedRunner(Deadline(deadline_seconds(params['timeout'])), limit=params['timeout'] + KILL_GRACE,
+                            environ=environ)
     try:
         binary = _kubectl_binary(params['kubectl'], get_bin_path, environ)
         kubeconfig = find_kubeconfig(params['kubeconfig'], environ)
@@ -127,9 +145,6 @@ def cluster_info(params, run, get_bin_path, environ):
 
 
 def from_module(module, environ):
-    """:func:`cluster_info` for an AnsibleModule (given, never imported here): its options, its
-    ``run_command`` with list arguments and ``LC_ALL=C``, its ``get_bin_path``."""
-    def run(args, data=None):
-        return module.run_command(args, data=data, environ_update={'LC_ALL': 'C'})
-
-    return cluster_info(module.params, run, module.get_bin_path, environ)
+    """:func:`cluster_info` for an AnsibleModule (given, never imported here): its options and its
+    ``get_bin_path``. kubectl does not run through ``run_command``, which has no deadline."""
+    return cluster_info(module.params, module.get_bin_path, environ)

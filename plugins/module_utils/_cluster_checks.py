@@ -203,11 +203,11 @@ def _node_items(nodes_obj, errors):
     """The Node objects of the node list answer; records a broken answer in ``errors``."""
     if 'nodes' in errors:
         return []
-    items = (nodes_obj or {}).get('items')
+    items = nodes_obj.get('items') if isinstance(nodes_obj, dict) else None
     if not isinstance(items, list):
         errors['nodes'] = 'the node list answer has no items'
         return []
-    return items
+    return [item for item in items if isinstance(item, dict)]
 
 
 def _node_checks(environment, summaries, errors, min_kernel_version, supported_architectures):

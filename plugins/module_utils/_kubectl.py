@@ -83,8 +83,10 @@ class Kubectl(object):
     def config(self):
         """The current context and server of the kubeconfig (credentials stay redacted)."""
         view = self._json(['config', 'view', '--minify', '-o', 'json'])
-        context = ((view.get('contexts') or [{}])[0] or {}).get('name') or view.get('current-context')
-        server = (((view.get('clusters') or [{}])[0] or {}).get('cluster') or {}).get('server')
+        if not isinstance(view, dict):
+            raise ClusterError('kubectl config view printed no object')
+        context = _field(_first(view.get('contexts')), 'name') or _text(view.get('current-context'))
+        server = _field(_first(view.get('clusters')).get('cluster'), 'server')
         return context, server
 
     def get_raw(self, path):
@@ -92,6 +94,19 @@ class Kubectl(object):
 
     def create_raw(self, path, body):
         return self._json(['create', '--raw', path, '-f', '-'], data=json.dumps(body))
+
+
+def _first(items):
+    """The first item of a list when it is an object, else an empty one."""
+    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def _field(obj, key):
+    return _text(obj.get(key)) if isinstance(obj, dict) else None
 
 
 def access_review_body(verb='create', resource='namespaces', group=''):
