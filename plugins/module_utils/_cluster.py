@@ -19,6 +19,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._bounded_run i
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._cluster_checks import evaluate, unknown_facts
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ClusterError, UsageError, VersionError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._kubectl import Kubectl, access_review_body, find_kubeconfig
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import MIN_SECRET_LENGTH
 
 # How long kubectl may run past its own --request-timeout before it is killed.
 KILL_GRACE = 5
@@ -121,13 +122,14 @@ def _kubectl_binary(option, get_bin_path, environ):
     return binary
 
 
-def cluster_info(params, get_bin_path, environ, run=None):
+def cluster_info(params, get_bin_path, environ, run=None, secrets=None):
     """The cluster result from module options. Raises UsageError only.
 
     ``get_bin_path(name)`` finds a binary on PATH or returns None. ``run(args, data=None) -> (rc,
     stdout, stderr)`` runs a command; by default a ``_bounded_run.BoundedRunner``: kubectl with
     ``LC_ALL=C``, killed (its process group with it) ``KILL_GRACE`` seconds after its request timeout
-    and at the module's deadline (:func:`deadline_seconds`), its output bounded.
+    and at the module's deadline (:func:`deadline_seconds`), its output bounded. ``secrets``, a
+    set, receives the credentials of the kubeconfig, for the caller to mask.
     """
     validate_options(params)
     if run is None:
@@ -138,7 +140,7 @@ def cluster_info(params, get_bin_path, environ, run=None):
         kubeconfig = find_kubeconfig(params['kubeconfig'], environ)
     except ClusterError as exc:
         return unknown_facts(str(exc))
-    kubectl = Kubectl(run, binary, kubeconfig, params['context'], params['timeout'])
+    kubectl = Kubectl(run, binary, kubeconfig, params['context'], params['timeout'], secrets)
     return gather(kubectl, min_k8s_version=params['min_k8s_version'],
                   min_kernel_version=params['min_kernel_version'],
                   supported_architectures=params['supported_architectures'])
@@ -146,5 +148,10 @@ def cluster_info(params, get_bin_path, environ, run=None):
 
 def from_module(module, environ):
     """:func:`cluster_info` for an AnsibleModule (given, never imported here): its options and its
-    ``get_bin_path``. kubectl does not run through ``run_command``, which has no deadline."""
-    return cluster_info(module.params, module.get_bin_path, environ)
+    ``get_bin_path``; the kubeconfig's credentials join its ``no_log_values``. kubectl does not run
+    through ``run_command``, which has no deadline."""
+    secrets = set()
+    try:
+        return cluster_info(module.params, module.get_bin_path, environ, secrets=secrets)
+    finally:
+        module.no_log_values.update(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)

@@ -18,7 +18,8 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError, UsageError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._probe import probe
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import (
-    ENV_PROXY_NAMES, host_for_url, proxy_credentials, redact_proxy_url, select_proxy)
+    ENV_PROXY_NAMES, host_for_url, redact_proxy_url, select_proxy)
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import url_secrets
 
 _ENV_PROXY_REMEDY = ('Set https_proxy to an http:// proxy URL that accepts CONNECT, or give the proxy option; '
                      'this check does not speak to https:// or SOCKS proxies.')
@@ -42,9 +43,9 @@ def argument_spec():
 
 def secrets(proxy, environ):
     """Every proxy password the probe may see (option and environment), to hide from all output."""
-    found = set(proxy_credentials(proxy))
+    found = url_secrets(proxy)
     for name in ENV_PROXY_NAMES:
-        found.update(proxy_credentials((environ or {}).get(name)))
+        found.update(url_secrets((environ or {}).get(name)))
     return found
 
 

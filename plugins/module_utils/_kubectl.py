@@ -18,19 +18,17 @@ import re
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ClusterError
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import kubeconfig_secrets, redact, sanitize
 
-# Kept out of anything the module returns: a bearer token or a password in a kubectl message.
-_SECRET_RE = re.compile(r'(?i)(bearer\s+|token[=:]\s*|password[=:]\s*)\S+')
 _KLOG_RE = re.compile(r'^[IWE]\d{4} \d\d:\d\d:\d\d')
 
 
-def clean_message(text, limit=600):
-    """The useful part of kubectl's stderr: no klog lines, no secrets, bounded length."""
+def clean_message(text, limit=600, secrets=()):
+    """The useful part of kubectl's stderr: no klog lines, no secrets (``secrets`` and every known
+    credential form, see ``_redact``), no control characters, bounded length."""
     lines = [line.strip() for line in (text or '').splitlines()]
     lines = [line for line in lines if line and not _KLOG_RE.match(line)]
-    message = ' '.join(lines) or 'no message'
-    message = _SECRET_RE.sub(lambda m: m.group(1) + '<redacted>', message)
-    return message if len(message) <= limit else message[:limit] + '...'
+    return sanitize(redact(' '.join(lines) or 'no message', secrets), limit)
 
 
 def find_kubeconfig(option, environ, home=None):
@@ -62,7 +60,8 @@ def find_kubeconfig(option, environ, home=None):
 class Kubectl(object):
     """Runs kubectl with list arguments, JSON output and a request timeout."""
 
-    def __init__(self, run, binary, kubeconfig=None, context=None, timeout=requirements.KUBECTL_TIMEOUT):
+    def __init__(self, run, binary, kubeconfig=None, context=None, timeout=requirements.KUBECTL_TIMEOUT,
+                 secrets=None):
         self.run = run
         self.base = [binary]
         if kubeconfig:
@@ -70,24 +69,33 @@ class Kubectl(object):
         if context:
             self.base += ['--context', context]
         self.base += ['--request-timeout', '%ds' % int(timeout)]
+        # The credentials of the kubeconfig in use: masked in every message (see config()); a set
+        # given by the caller is filled, so the caller can mask them in its own output too.
+        self.secrets = secrets if secrets is not None else set()
 
     def _json(self, args, data=None):
         rc, out, err = self.run(self.base + args, data=data)
         if rc != 0:
-            raise ClusterError(clean_message(err or out))
+            raise ClusterError(clean_message(err or out, secrets=self.secrets))
         try:
             return json.loads(out)
         except ValueError:
-            raise ClusterError('kubectl printed something that is not JSON: %s' % clean_message(out, 200))
+            raise ClusterError('kubectl printed something that is not JSON: %s'
+                               % clean_message(out, 200, secrets=self.secrets))
 
     def config(self):
-        """The current context and server of the kubeconfig (credentials stay redacted)."""
-        view = self._json(['config', 'view', '--minify', '-o', 'json'])
+        """The current context and server of the kubeconfig.
+
+        Reads the kubeconfig with its credentials (``--raw``) only to know them: they are kept in
+        :attr:`secrets` and masked in every message; nothing else of them leaves this object.
+        """
+        view = self._json(['config', 'view', '--raw', '--minify', '-o', 'json'])
+        self.secrets.update(kubeconfig_secrets(view))
         if not isinstance(view, dict):
             raise ClusterError('kubectl config view printed no object')
         context = _field(_first(view.get('contexts')), 'name') or _text(view.get('current-context'))
         server = _field(_first(view.get('clusters')).get('cluster'), 'server')
-        return context, server
+        return context, redact(server, self.secrets) if server else server
 
     def get_raw(self, path):
         return self._json(['get', '--raw', path])
