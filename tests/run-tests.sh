@@ -5,6 +5,11 @@
 #
 #   STAGES="units lint" tests/run-tests.sh   run only some stages
 #   KEEP_WORK=1 tests/run-tests.sh           keep the ansible_collections/ tree it builds
+#   UNIT_CORES= tests/run-tests.sh           unit tests on the pinned ansible-core of .venv only
+#
+# The unit stage runs the unit and module tests on every ansible-core minor meta/runtime.yml claims:
+# the one in .venv, then each "# units-core:" pin of tests/requirements.txt in its own .venv-<minor>,
+# made the first time and kept (a pin change remakes it).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +56,23 @@ PY
   fi
 }
 
+# "units-core" pins: ansible-core versions the unit tests also run on (tests/requirements.txt).
+UNIT_CORES=${UNIT_CORES-$(sed -n 's/^# units-core: *//p' "$ROOT/tests/requirements.txt")}
+
+# Unit tests on another ansible-core ($1, a pin like ansible-core==2.17.14), in .venv-<minor>.
+units_on_core() {
+  local pin=$1 minor venv stamp
+  minor=$(printf '%s' "$pin" | sed -E 's/^[^=]*==([0-9]+\.[0-9]+).*/\1/')
+  venv="$ROOT/.venv-$minor"
+  stamp="$pin $(grep -E '^(pytest|hypothesis)==' "$ROOT/tests/requirements.txt" | tr '\n' ' ')"
+  if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$venv"
+    "$PY" -m venv "$venv" && "$venv/bin/pip" install -q $stamp && printf '%s' "$stamp" > "$venv/.installed" || return 1
+  fi
+  "$venv/bin/python" -c 'import ansible; print("ansible-core", ansible.__version__)' &&
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit
+}
+
 declare -a PASSED=() FAILED=()
 stage() {
   local name=$1; shift
@@ -66,7 +88,10 @@ for s in $STAGES; do
       bootstrap_pip
       stage sanity ansible-test sanity --requirements --python "$PYVER" --color no ;;
     units)
-      stage units "$PY" -m pytest -q -p no:cacheprovider tests/unit ;;
+      stage units "$PY" -m pytest -q -p no:cacheprovider tests/unit
+      for pin in $UNIT_CORES; do
+        stage "units-${pin#*==}" units_on_core "$pin"
+      done ;;
     lint)
       stage lint ansible-lint --profile production --offline roles playbooks ;;
     integration)

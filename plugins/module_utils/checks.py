@@ -9,7 +9,7 @@ A check is a plain dict ``{status, msg, expected, actual, remedy}``. ``status`` 
 ``pass``. Skipped checks (``skipped``) never raise the overall status.
 
 This module never imports AnsibleModule: it is plain data, shared by the node-side modules,
-the cluster module and the report filters.
+the cluster module and the report filters. Public: other collections may import it.
 """
 
 from __future__ import absolute_import, division, print_function

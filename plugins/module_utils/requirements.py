@@ -5,7 +5,10 @@
 
 Every figure here comes from Pixie's "Requirements" page (docs.px.dev/installing-pixie/requirements)
 and is only a default: each one is overridable from a module option and from the role and playbook
-variables. Module DOCUMENTATION repeats these defaults; a unit test keeps the two in step.
+variables. This is the one place each default is defined: module DOCUMENTATION, the role's defaults
+and argument specs and the README's variable table repeat them, and a unit test
+(tests/unit/plugins/module_utils/test_requirements.py) keeps every copy in step. Public: other
+collections may import it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -87,6 +90,12 @@ KERNEL_HEADERS_PATH = '/lib/modules/{release}/build'
 # Pixie Cloud: Vizier's cloud connector sends outgoing HTTPS/2 (gRPC) requests here.
 CLOUD_HOST = 'withpixie.ai'
 CLOUD_PORT = 443
+
+# Seconds each step of the egress probe (DNS, connect, proxy, TLS, HTTP/2) may take.
+EGRESS_TIMEOUT = 10.0
+
+# Seconds each Kubernetes API request may take (kubectl --request-timeout).
+KUBECTL_TIMEOUT = 10
 
 
 def canonical_architecture(name):

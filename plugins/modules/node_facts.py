@@ -22,16 +22,10 @@ description:
   - The defaults are Pixie's published requirements; every threshold can be overridden.
 author:
   - pixie_ops.preflight contributors (@pixie-ops)
-attributes:
-  check_mode:
-    description: The module only reads; it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: The module changes nothing, so there is no diff.
-    support: none
-  facts:
-    description: The result is returned as the fact C(pixie_node).
-    support: full
+extends_documentation_fragment:
+  - pixie_ops.preflight.attributes
+  - pixie_ops.preflight.attributes.facts
+  - pixie_ops.preflight.egress.node_facts
 options:
   host_root:
     description:
@@ -81,60 +75,12 @@ options:
   egress:
     description:
       - Also probe this node's egress to the Pixie Cloud address over HTTPS/2 in the same module run, exactly as
-        M(pixie_ops.preflight.egress_check) does with the same options, and report it as the C(egress) fact and
+        M(pixie_ops.preflight.egress_info) does with the same options, and report it as the C(egress) fact and
         the C(egress) check.
       - One module run per node instead of two keeps the preflight of hundreds of nodes near the cost of
         C(ansible -m ping). Omit it to check the node only.
       - Proxy passwords are never returned or logged.
     type: dict
-    suboptions:
-        host:
-          description:
-            - The cloud address to reach (a self-hosted Pixie Cloud has its own).
-          type: str
-          default: withpixie.ai
-        port:
-          description:
-            - The TCP port of the cloud address.
-          type: int
-          default: 443
-        timeout:
-          description:
-            - Seconds each step (DNS, connect, proxy, TLS, HTTP/2) may take before it counts as failed.
-          type: float
-          default: 10
-        proxy:
-          description:
-            - URL of an HTTP proxy that accepts CONNECT, C(http://[user:password@]host:port).
-              Credentials in it are sent as basic C(Proxy-Authorization) and never returned or logged.
-            - When not set, the node's C(https_proxy) (or C(HTTPS_PROXY)) is used, unless C(no_proxy)
-              (or C(NO_PROXY)) matches O(egress.host). An explicit O(egress.proxy) is always used.
-            - C(https://) and SOCKS proxies are not supported.
-          type: str
-        use_proxy:
-          description:
-            - Whether to use a proxy at all. V(false) connects directly whatever O(egress.proxy) and the
-              environment say.
-          type: bool
-          default: true
-        ca_path:
-          description:
-            - A PEM bundle of CA certificates to verify the server with (for a TLS-intercepting proxy or
-              a self-hosted Pixie Cloud). When given, only these CAs are trusted; the default is the
-              system's trust store.
-          type: path
-        validate_certs:
-          description:
-            - Whether to verify the server's certificate and name. V(false) is reported in the result
-              and as a warning, never silently.
-          type: bool
-          default: true
-        require_http2:
-          description:
-            - Whether the server must agree to C(h2) by ALPN and answer the HTTP/2 preface with SETTINGS.
-              With V(false) the check ends after the TLS handshake.
-          type: bool
-          default: true
 notes:
   - "Check ids and rules: C(os) (Linux or fail); C(architecture) (in O(supported_architectures) or fail);
     C(kernel_version) (at least O(min_kernel_version), fail below, unknown when the release cannot be parsed);
@@ -145,7 +91,11 @@ notes:
     without a kernel release); C(kernel_config) (pass when CONFIG_BPF, CONFIG_BPF_SYSCALL, CONFIG_BPF_EVENTS,
     CONFIG_KPROBES, CONFIG_KPROBE_EVENTS, CONFIG_UPROBES, CONFIG_UPROBE_EVENTS and CONFIG_PERF_EVENTS are y or m;
     fail when one is not; unknown without a readable config); C(container) (fail when the node itself is a
-    container); C(lockdown) (fail in confidentiality mode)."
+    container; unknown when nothing shows it is one but some evidence could not be read); C(lockdown) (fail in
+    confidentiality mode; unknown when the mode cannot be read, without root)."
+  - Node files are read only when they are regular files (a FIFO, socket or device is never opened for reading),
+    never blocking, and up to a size cap; a file that exists but cannot be read makes its check V(unknown) with
+    the reason, never V(pass).
   - "Kernel configs are looked for, in order, at C(/proc/config), C(/proc/config.gz), C(/boot/config-<release>),
     C(/lib/modules/<release>/config) (where Pixie looks), C(/boot/config) (Bottlerocket), then where Kubernetes'
     system-validators look."
@@ -153,8 +103,8 @@ seealso:
   - name: Pixie requirements
     description: The requirements these checks implement.
     link: https://docs.px.dev/installing-pixie/requirements/
-  - module: pixie_ops.preflight.cluster_facts
-  - module: pixie_ops.preflight.egress_check
+  - module: pixie_ops.preflight.cluster_info
+  - module: pixie_ops.preflight.egress_info
 '''
 
 EXAMPLES = r'''
@@ -272,7 +222,7 @@ ansible_facts:
           sample: none
         egress:
           description:
-            - With O(egress), the probe's result, as M(pixie_ops.preflight.egress_check) returns it (C(reachable),
+            - With O(egress), the probe's result, as M(pixie_ops.preflight.egress_info) returns it (C(reachable),
               C(stage), C(msg), C(host), C(port), C(addresses), C(via_proxy), C(alpn_protocol), C(tls_version),
               C(peer_certificate), C(elapsed_ms), ...).
           type: dict
@@ -298,9 +248,10 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import egress
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import node
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import UsageError
 
 
 def main():
@@ -327,7 +278,7 @@ def main():
     try:
         facts = node.node_facts(params.pop('host_root'), params.pop('kernel_release'), params.pop('egress'),
                                 dict(os.environ), **params)
-    except node.UsageError as exc:
+    except UsageError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, ansible_facts={'pixie_node': facts})
 

@@ -43,7 +43,7 @@ def test_tarball_holds_the_collection_and_no_caches(installed):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
     assert 'plugins/modules/node_facts.py' in names
-    assert 'plugins/module_utils/node.py' in names
+    assert 'plugins/module_utils/_node.py' in names
     assert 'MANIFEST.json' in names
     assert not [name for name in names if name.startswith(('.venv', '.collections', 'tests/output'))
                 or '__pycache__' in name]

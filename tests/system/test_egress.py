@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""System tests of the egress probe and the egress_check module.
+"""System tests of the egress probe and the egress_info module (and its old name, egress_check).
 
 Every endpoint is a real server this test starts on loopback (support_tls: a throwaway CA, TLS /
 HTTP/2 servers, Debian's tinyproxy in the foreground); nothing leaves the machine. Timings are
@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import support_tls  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import egress  # noqa: E402
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress  # noqa: E402
 
 TIMEOUT = 3.0
 PROXY_VARS = ('https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY',
@@ -276,10 +276,10 @@ def run_module(ansible_env, bin_dir):
     env = {k: v for k, v in ansible_env.items() if k not in PROXY_VARS}
     env['ANSIBLE_LOAD_CALLBACK_PLUGINS'] = '0'  # ad-hoc: the minimal callback, "localhost | ... => {json}"
 
-    def run(args, extra=(), extra_env=None):
+    def run(args, extra=(), extra_env=None, module='egress_info'):
         command = [os.path.join(bin_dir, 'ansible'), 'localhost', '-i', 'localhost,', '-c', 'local',
                    '-e', 'ansible_python_interpreter=%s' % sys.executable,
-                   '-m', 'pixie_ops.preflight.egress_check', '-a', json.dumps(args)] + list(extra)
+                   '-m', 'pixie_ops.preflight.%s' % module, '-a', json.dumps(args)] + list(extra)
         run_env = dict(env, **(extra_env or {}))
         done = subprocess.run(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               universal_newlines=True, timeout=300, check=False)
@@ -303,6 +303,14 @@ def test_module_ok_through_ansible(run_module, h2_server, ca):
     assert result['status'] == 'pass'
     assert result['egress']['stage'] == 'ok'
     assert result['checks']['egress']['status'] == 'pass'
+
+
+def test_old_name_egress_check_is_redirected(run_module, h2_server, ca):
+    done = run_module({'host': h2_server.host, 'port': h2_server.port, 'ca_path': ca.ca_path, 'timeout': TIMEOUT},
+                      module='egress_check')
+    assert done.returncode == 0, done.stdout
+    assert host_result(done)['egress']['stage'] == 'ok'
+    assert 'egress_info' in done.stdout + done.stderr   # the deprecation says what to use instead
 
 
 def test_module_check_mode_and_failures_are_reported_not_raised(run_module, ca):

@@ -16,11 +16,13 @@ import tempfile
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import container
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import kernel
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import node
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import osrelease
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _container as container
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kernel as kernel
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _osrelease as osrelease
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import packages
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import VersionError
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=('Cs',)), max_size=400)
 # Text that looks like the files: assignment-ish lines, numbers, quotes, escapes.
@@ -34,11 +36,11 @@ LINES = st.lists(st.one_of(
 
 @given(TEXT)
 def test_kernel_version_parsers_never_raise_unexpectedly(text):
-    version = kernel.normalize_version(text)
+    version = versions.normalize(text)
     assert version is None or len(version.split('.')) == 3
     try:
-        kernel.parse_version(text)
-    except kernel.KernelReleaseError:
+        versions.parse_version(text)
+    except VersionError:
         assert version is None
 
 

@@ -74,12 +74,24 @@ def test_misuse_fails_with_a_message(run, args, message):
     assert message in outcome.result['msg']
 
 
-def test_defaults_in_documentation_match_requirements():
-    import yaml
+def test_defaults_in_documentation_match_requirements(module_doc):
     from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
-    options = yaml.safe_load(node_facts.DOCUMENTATION)['options']
+    options = module_doc(node_facts)['options']
     assert options['min_kernel_version']['default'] == requirements.MIN_KERNEL_VERSION
     assert options['min_memory_mib']['default'] == requirements.MIN_MEMORY_MIB
     assert options['recommended_memory_mib']['default'] == requirements.RECOMMENDED_MEMORY_MIB
     assert options['supported_architectures']['default'] == requirements.SUPPORTED_ARCHITECTURES
     assert options['tested_distributions']['default'] == requirements.TESTED_DISTRIBUTIONS
+
+
+def test_egress_suboptions_are_the_egress_info_options(module_doc):
+    """node_facts' egress option documents exactly what egress_info documents, from one fragment."""
+    from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress
+    from ansible_collections.pixie_ops.preflight.plugins.modules import egress_info
+    suboptions = module_doc(node_facts)['options']['egress']['suboptions']
+    assert sorted(suboptions) == sorted(_egress.argument_spec())
+    top = module_doc(egress_info)['options']
+    for name, option in suboptions.items():
+        assert (option['type'], option.get('default')) == (top[name]['type'], top[name].get('default')), name
+    assert 'O(egress.host)' in ' '.join(suboptions['proxy']['description'])
+    assert 'O(host)' in ' '.join(top['proxy']['description'])

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pixie_ops.preflight contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The options of cluster_info (and of the deprecated cluster_facts).
+    DOCUMENTATION = r'''
+options:
+  kubeconfig:
+    description:
+      - The kubeconfig file to use.
+      - Defaults to what C(kubectl) uses - C(KUBECONFIG), then C(~/.kube/config), then the in-cluster service
+        account.
+    type: path
+  context:
+    description: The kubeconfig context to use; defaults to its current context.
+    type: str
+  kubectl:
+    description: The C(kubectl) binary; by default the one found on C(PATH).
+    type: path
+  min_k8s_version:
+    description: The oldest Kubernetes version Pixie supports (C(k8s_version) check).
+    type: str
+    default: '1.16'
+  min_kernel_version:
+    description: The oldest Linux kernel Pixie supports on a node (C(node_kernels) check).
+    type: str
+    default: '4.14'
+  supported_architectures:
+    description:
+      - Architectures Pixie runs on, by the kernel's name (C(uname -m)); V(amd64) is the same as V(x86_64)
+        (C(node_architectures) check).
+    type: list
+    elements: str
+    default: [x86_64]
+  timeout:
+    description:
+      - Seconds each API request may take (C(kubectl --request-timeout)).
+      - C(kubectl) is killed, with its credential plugins, 5 seconds after that, and the whole module ends within
+        6 x O(timeout) + 5 seconds whatever C(kubectl) does (an exec credential plugin that never returns, an API
+        server that trickles); what was not asked by then is V(unknown) and says so.
+    type: int
+    default: 10
+'''

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pixie_ops.preflight contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One version parser for kernel releases, Kubernetes versions and os-release VERSION_IDs.
+
+A version is the run of dot-separated numbers at the start of the text (a leading ``v`` is
+allowed), and the rest is its suffix: ``5.15.153.1-microsoft-standard-WSL2+`` is 5.15.153.1 with
+suffix ``-microsoft-standard-WSL2+``; ``v1.27.4-eks-2d98532`` is 1.27.4 with ``-eks-2d98532``;
+``4.19+105+deb10u4~bpo9+1`` is 4.19; ``18.04`` is 18.04. Versions compare by their numbers, missing
+parts counting as 0 (``5.4`` equals ``5.4.0``). Private to this collection.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+from collections import namedtuple
+
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import VersionError
+
+# At most 9 digits a part: a release is text from outside, and no version part is longer.
+_VERSION_RE = re.compile(r'^\s*v?(\d{1,9})((?:\.\d{1,9})*)')
+_PRERELEASE_RE = re.compile(r'^-((?:alpha|beta|rc)\.?\d*)')
+
+
+class Version(namedtuple('Version', ['numbers', 'suffix'])):
+    """``numbers``: the leading numbers as a tuple of ints; ``suffix``: the rest, stripped."""
+
+    __slots__ = ()
+
+    def padded(self, width=3):
+        """The numbers, with zeros added up to ``width`` parts."""
+        return self.numbers + (0,) * max(width - len(self.numbers), 0)
+
+    def triple(self):
+        """``X.Y.Z`` from the first three numbers (missing ones are 0)."""
+        return '%d.%d.%d' % self.padded(3)[:3]
+
+
+def parse_version(text):
+    """Parse ``text`` into a :class:`Version`; raise VersionError when it starts with no number."""
+    if not isinstance(text, str):
+        raise VersionError('a version must be a string, got %s' % type(text).__name__)
+    match = _VERSION_RE.match(text)
+    if not match:
+        raise VersionError('cannot find a version number at the start of %r' % (text,))
+    numbers = (int(match.group(1)),) + tuple(int(part) for part in match.group(2).split('.')[1:])
+    return Version(numbers, text[match.end():].strip())
+
+
+def try_parse(text):
+    """:func:`parse_version`, or None when ``text`` holds no version."""
+    try:
+        return parse_version(text)
+    except VersionError:
+        return None
+
+
+def normalize(text):
+    """``X.Y.Z`` for ``text`` (a kernel release, say), or None when it cannot be parsed."""
+    version = try_parse(text)
+    return version.triple() if version else None
+
+
+def compare(left, right):
+    """-1, 0 or 1 as version ``left`` is below, equal to or above ``right`` (texts or Versions)."""
+    left = left if isinstance(left, Version) else parse_version(left)
+    right = right if isinstance(right, Version) else parse_version(right)
+    width = max(len(left.numbers), len(right.numbers))
+    a, b = left.padded(width), right.padded(width)
+    return (a > b) - (a < b)
+
+
+def at_least(actual, minimum):
+    """True when version ``actual`` is ``minimum`` or newer; VersionError when either is no version."""
+    return compare(actual, minimum) >= 0
+
+
+def kubernetes_version(text):
+    """A Kubernetes ``gitVersion`` (``v1.27.4-eks-2d98532``) or minimum (``1.16``) as the cluster facts show it.
+
+    Returns ``{major, minor, patch, suffix, prerelease, version}``: ``version`` is ``X.Y.Z``, vendor
+    suffixes (``-eks-…``, ``-gke.N``, ``+k3s1``) stay in ``suffix``, ``prerelease`` is the
+    ``-alpha.N``/``-beta.N``/``-rc.N`` tag or None. Needs at least ``major.minor`` and no space in
+    the suffix; raises VersionError otherwise.
+    """
+    version = try_parse(text)
+    if version is None or len(version.numbers) < 2 or len(text.split()) != 1:
+        raise VersionError('not a Kubernetes version: %r' % (text,))
+    prerelease = _PRERELEASE_RE.match(version.suffix)
+    major, minor, patch = version.padded(3)[:3]
+    return {
+        'major': major,
+        'minor': minor,
+        'patch': patch,
+        'suffix': version.suffix,
+        'prerelease': prerelease.group(1) if prerelease else None,
+        'version': version.triple(),
+    }
