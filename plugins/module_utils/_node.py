@@ -15,7 +15,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks as chk
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import packages
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _packages as packages
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _container as container
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress_probe

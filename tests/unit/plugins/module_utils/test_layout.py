@@ -22,9 +22,6 @@ MAX_FILE_LINES = 350
 MAX_FUNCTION_LINES = 60
 # Public API: the check record and Pixie's thresholds.
 PUBLIC = {'checks.py', 'requirements.py'}
-# Not yet renamed: packages.py belongs to the package-manager work (issue 12), which renames it to
-# _packages.py when it lands.
-NOT_YET_PRIVATE = {'packages.py'}
 
 
 def _python_files(folder):
@@ -55,7 +52,7 @@ def test_functions_are_small(folder, name):
 def test_private_files_are_marked():
     names = set(_python_files(MODULE_UTILS))
     assert PUBLIC <= names
-    unmarked = sorted(names - PUBLIC - NOT_YET_PRIVATE - set(n for n in names if n.startswith('_')))
+    unmarked = sorted(names - PUBLIC - set(n for n in names if n.startswith('_')))
     assert not unmarked, 'not public API: name them with a leading underscore: %s' % unmarked
 
 

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import packages
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _packages as packages
 
 
 def dist(ident, like=''):

@@ -20,7 +20,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _contai
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kernel as kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _osrelease as osrelease
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import packages
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _packages as packages
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import VersionError
 

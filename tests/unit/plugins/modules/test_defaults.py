@@ -46,11 +46,8 @@ SHOWN = {
 
 # Role variables that deliberately differ from the module default, with the role's value and why.
 # The test fails when the role changes, so the entry is looked at again.
-ROLE_DIFFERS = {
-    # The role's kubectl requests may take 20 s (a preflight over a slow VPN or a cold auth plugin),
-    # the module's default is kubectl's own 10 s. Reported to the lead (issue 11): pick one.
-    'pixie_preflight_kubectl_timeout': 20,
-}
+# Role defaults that deliberately differ from the modules' (none today).
+ROLE_DIFFERS = {}
 
 
 def _same(shown, value):
