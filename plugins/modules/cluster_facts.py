@@ -16,11 +16,13 @@ description:
   - Asks the cluster, through C(kubectl), what the node checks cannot see, and evaluates each of Pixie's
     cluster requirements into a check - the Kubernetes version, the environment (EKS, EKS Fargate, GKE,
     GKE Autopilot, AKS, OpenShift, kOps, k0s, k3s, k3d, kind, minikube, Docker Desktop, self-hosted), the
-    nodes' kernels, architectures and operating systems, Fargate nodes, the right to create namespaces and a
-    default StorageClass.
+    nodes' kernels, architectures and operating systems, Fargate nodes, the right to create namespaces, a
+    default StorageClass, and whether the API server would admit Pixie's node agent pod in its namespace
+    (O(admission)).
   - Runs once, on the control node. C(kubectl) handles every kubeconfig and auth plugin (EKS, GKE, AKS, OIDC);
     it is run with list arguments, C(LC_ALL=C), JSON output and O(timeout) as its request timeout. It only
-    reads, apart from one C(SelfSubjectAccessReview), which changes nothing in the cluster.
+    reads, apart from one C(SelfSubjectAccessReview) and the server-side dry runs of O(admission), which change
+    nothing in the cluster.
   - The environment is decided from the API alone - C(gitVersion) suffixes, C(spec.providerID) prefixes, node
     labels, names and OS images, and the API groups some flavours serve. No other tool (C(kind), C(minikube),
     a cloud CLI) is run.
@@ -72,6 +74,28 @@ options:
     description: Seconds each API request may take (C(kubectl --request-timeout)).
     type: int
     default: 10
+  admission:
+    description:
+      - Whether to ask the API server, by server-side dry run (C(dryRun=All)), whether it would admit the pod of
+        Pixie's node agent (the C(vizier-pem) DaemonSet - privileged, C(SYS_ADMIN) and C(SYS_PTRACE), C(hostPID),
+        C(hostNetwork), hostPath mounts of C(/) and C(/sys)) in O(namespace) (C(admission) and
+        C(namespace_quota) checks). Nothing is created - every admission layer (Pod Security, OpenShift SCCs,
+        Gatekeeper, Kyverno and other validating webhooks, LimitRanges, ResourceQuotas) answers as for the deploy.
+      - When O(namespace) does not exist, the namespace itself is dry-run, and the pod in an existing namespace
+        without Pod Security labels (V(default) first), as a new namespace would be judged.
+      - V(false) leaves both checks out.
+    type: bool
+    default: true
+  namespace:
+    description: The namespace Pixie will be deployed to (C(admission) and C(namespace_quota) checks).
+    type: str
+    default: pl
+  pem_memory_limit:
+    description:
+      - The memory limit and request of each PEM pod, one per Linux node (Pixie's C(pemMemoryLimit), 2Gi by
+        default), as a Kubernetes quantity (C(namespace_quota) check).
+    type: str
+    default: 2Gi
 notes:
   - The credentials in the kubeconfig are never returned nor logged; messages from the server are.
 seealso:
@@ -139,10 +163,24 @@ ansible_facts:
         checks:
           description:
             - The checks keyed by id - C(k8s_version), C(environment), C(node_kernels), C(node_architectures),
-              C(node_os), C(fargate_nodes), C(permissions), C(storage_class).
+              C(node_os), C(fargate_nodes), C(permissions), C(storage_class), and with O(admission) C(admission)
+              and C(namespace_quota).
+            - C(admission) is V(pass) when the API server admits the PEM pod, V(warn) when it admits it with
+              warnings (Pod Security C(warn)/C(audit) levels), V(fail) when a layer rejects it (the layer, its
+              reasons and a remedy for that layer in C(msg) and C(remedy)), V(unknown) when these credentials may
+              not dry-run a pod or the API does not support dry run.
+            - C(namespace_quota) fails when a ResourceQuota or LimitRange of O(namespace) rejects or caps the PEMs'
+              memory (O(pem_memory_limit) for each Linux node).
             - Each is C({status, msg, expected, actual, remedy}); C(status) is V(pass), V(warn), V(fail) or
               V(unknown).
           type: dict
+        admission:
+          description:
+            - What the dry runs asked - C(namespace), C(namespace_exists), C(judged_in) (the namespace the PEM pod
+              was dry-run in), C(warnings) (the admission warnings), C(scc) (on OpenShift, the SCC that admitted the
+              pod) and C(pem_pods) (the Linux nodes, one PEM each).
+          type: dict
+          returned: when O(admission) is true and the API answered
         status:
           description: V(fail) if any check fails, else V(warn) if any warns or is unknown, else V(pass).
           type: str
@@ -163,6 +201,7 @@ ansible_facts:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _admission
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import cluster
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
@@ -179,12 +218,17 @@ def main():
             supported_architectures=dict(type='list', elements='str',
                                          default=list(requirements.SUPPORTED_ARCHITECTURES)),
             timeout=dict(type='int', default=10),
+            admission=dict(type='bool', default=True),
+            namespace=dict(type='str', default=_admission.DEFAULT_NAMESPACE),
+            pem_memory_limit=dict(type='str', default=_admission.PEM_MEMORY_LIMIT),
         ),
         supports_check_mode=True,
     )
     params = module.params
     for name, parse in (('min_k8s_version', cluster.parse_k8s_version),
-                        ('min_kernel_version', kernel.parse_version)):
+                        ('min_kernel_version', kernel.parse_version),
+                        ('namespace', _admission.validate_namespace),
+                        ('pem_memory_limit', _admission.memory_bytes)):
         try:
             parse(params[name])
         except ValueError as exc:
@@ -197,6 +241,7 @@ def main():
     options = dict(min_k8s_version=params['min_k8s_version'], min_kernel_version=params['min_kernel_version'],
                    supported_architectures=params['supported_architectures'])
     binary = params['kubectl'] or module.get_bin_path('kubectl')
+    kubectl = None
     try:
         if not binary:
             raise cluster.ClusterError('kubectl was not found on PATH (%s); install kubectl or set the kubectl option'
@@ -212,6 +257,7 @@ def main():
 
         kubectl = cluster.Kubectl(run, binary, kubeconfig, params['context'], params['timeout'])
         facts = cluster.gather(kubectl, **options)
+    facts = _admission.extend(facts, kubectl, params['namespace'], params['admission'], params['pem_memory_limit'])
     module.exit_json(changed=False, ansible_facts={'pixie_cluster': facts})
 
 
