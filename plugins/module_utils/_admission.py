@@ -189,7 +189,7 @@ def parse_warnings(stderr):
     found = []
     for line in (stderr or '').splitlines():
         if line.startswith('Warning: '):
-            text = clean(line[len('Warning: '):], 400)
+            text = clean(line[len('Warning: '):], 1000)
             if text not in found:
                 found.append(text)
     return found
@@ -274,23 +274,46 @@ def scc_words(message):
     return text
 
 
+def _first_sentence(text, limit=120):
+    text = re.sub(r'\s+', ' ', text).strip().strip("'")
+    while re.search(r'\{[^{}]*\}', text):          # objects printed into a message: {...}
+        text = re.sub(r'\{[^{}]*\}', '\x00', text)
+    text = text.replace('\x00', '{...}')
+    text = re.sub(r'^validation error: ', '', text)
+    match = re.match(r'^(.*?[.!])(\s|$)', text)
+    text = match.group(1) if match else text
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
 def webhook_denial(message):
-    """``(webhook, names, text)`` of an admission webhook denial, or None."""
+    """``(webhook, names, summary)`` of an admission webhook denial, or None.
+
+    ``names`` are the Gatekeeper constraints (``[name] msg`` lines) or Kyverno policies (``policy:`` lines)
+    that denied; ``summary`` is one short reason per name (``name: first sentence``), or the bounded text.
+    """
     match = re.search(r'admission webhook "([^"]+)" denied the request:?\s*(.*)$', message, re.S)
     if not match:
         return None
     webhook, text = match.group(1), match.group(2)
+    reasons = []
     if 'gatekeeper' in webhook:
-        names = re.findall(r'^\[([^\]]+)\]', text, re.M)
+        for name, msg in re.findall(r'^\[([^\]]+)\]\s*(.*)$', text, re.M):
+            reasons.append((name, msg))
     elif 'kyverno' in webhook:
-        names = re.findall(r'^([\w.-]+):\s*$', text, re.M)
-    else:
-        names = []
-    unique = []
-    for name in names:
-        if name not in unique:
-            unique.append(name)
-    return webhook, unique, text
+        policy = None
+        for line in text.splitlines():
+            head = re.match(r'^([\w.-]+):\s*$', line)
+            rule = re.match(r'^\s+[\w.-]+:\s*(.+)$', line)
+            if head:
+                policy = head.group(1)
+            elif rule and policy:
+                reasons.append((policy, rule.group(1)))
+    names, summary = [], []
+    for name, msg in reasons:
+        if name not in names:
+            names.append(name)
+            summary.append('%s: %s' % (name, _first_sentence(msg)))
+    return webhook, names, '; '.join(summary) if summary else clean(text, 400)
 
 
 def classify(reason, message):
@@ -326,16 +349,14 @@ def classify(reason, message):
     if denial:
         webhook, names, detail = denial
         if 'gatekeeper' in webhook:
-            layer, engine, what = 'gatekeeper', 'Gatekeeper', 'constraints'
+            layer, engine = 'gatekeeper', 'Gatekeeper'
         elif 'kyverno' in webhook:
-            layer, engine, what = 'kyverno', 'Kyverno', 'policies'
+            layer, engine = 'kyverno', 'Kyverno'
         else:
-            layer, engine, what = 'webhook', 'The admission webhook', 'rules'
+            layer, engine = 'webhook', 'The admission webhook'
         words = '%s (admission webhook %s)' % (engine, webhook) if layer != 'webhook' else \
             'the admission webhook %s' % webhook
-        if names:
-            words += ', %s %s' % (what, ', '.join(names))
-        words += ': %s' % clean(detail, 400)
+        words += ': %s' % clean(detail, 500)
         return {'kind': 'security', 'layer': layer, 'webhook': webhook, 'names': names, 'words': words}
     vap = re.search(r"ValidatingAdmissionPolicy '([^']+)' with binding '([^']+)' denied request: (.*)$", text, re.S)
     if vap:

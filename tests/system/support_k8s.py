@@ -337,7 +337,8 @@ class ReplayServer(ThreadingHTTPServer):
 
     def _namespace(self, name):
         return {'kind': 'Namespace', 'apiVersion': 'v1',
-                'metadata': {'name': name, 'labels': dict(self.namespaces[name], **{'kubernetes.io/metadata.name': name})},
+                'metadata': {'name': name,
+                             'labels': dict(self.namespaces[name], **{'kubernetes.io/metadata.name': name})},
                 'spec': {'finalizers': ['kubernetes']}, 'status': {'phase': 'Active'}}
 
     def _namespaced(self, path):
