@@ -317,6 +317,12 @@ def webhook_denial(message):
 
 
 def classify(reason, message):
+    verdict = _classify(reason, message)
+    verdict['words'] = clean(verdict['words'], 800)
+    return verdict
+
+
+def _classify(reason, message):
     """What a failed dry run means: a dict with ``kind``, ``layer``, ``words`` (and ``names`` for webhooks).
 
     ``kind`` is ``security`` (a security layer rejected the pod: fail), ``quota`` or ``limitrange`` (the
@@ -333,9 +339,13 @@ def classify(reason, message):
     if re.search(r'dryRun (alpha|beta) feature is disabled|dryRun is not supported', text):
         return {'kind': 'unsupported', 'layer': 'api', 'words': 'the API server does not support server-side dry '
                 'run (%s)' % one_line}
-    if re.search(r'cannot create resource "pods"', text):
-        return {'kind': 'forbidden', 'layer': 'RBAC', 'words': 'these credentials may not create pods, so they '
-                'may not dry-run one either: %s' % one_line}
+    rbac = re.search(r'cannot create resource "([\w.-]+)"', text)
+    if rbac:
+        return {'kind': 'forbidden', 'layer': 'RBAC', 'words': 'these credentials may not create %s, so they '
+                'may not dry-run one either: %s' % (rbac.group(1), one_line)}
+    if 'error looking up service account' in text:
+        return {'kind': 'error', 'layer': 'api', 'words': 'the namespace has no service account for the pod yet: %s'
+                % one_line}
     psa = psa_violation(text)
     if psa:
         return {'kind': 'security', 'layer': 'psa', 'level': psa[0], 'items': psa[1],
@@ -361,8 +371,8 @@ def classify(reason, message):
     vap = re.search(r"ValidatingAdmissionPolicy '([^']+)' with binding '([^']+)' denied request: (.*)$", text, re.S)
     if vap:
         return {'kind': 'security', 'layer': 'vap', 'names': [vap.group(1)], 'binding': vap.group(2),
-                'words': 'ValidatingAdmissionPolicy %s (binding %s): %s' % (vap.group(1), vap.group(2),
-                                                                           clean(vap.group(3), 400))}
+                'words': 'ValidatingAdmissionPolicy %s (binding %s): %s'
+                         % (vap.group(1), vap.group(2), clean(vap.group(3), 400))}
     if 'exceeded quota:' in text or re.search(r'failed quota: [^:]+: must specify', text):
         quota = re.search(r'(?:exceeded|failed) quota: ([^,:]+)', text)
         return {'kind': 'quota', 'layer': 'quota', 'names': [quota.group(1)] if quota else [],

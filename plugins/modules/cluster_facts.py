@@ -115,6 +115,11 @@ EXAMPLES = r'''
     context: prod-eu
     timeout: 30
 
+- name: Ask whether the cluster admits Pixie in its own namespace, with a 1Gi PEM memory limit
+  pixie_ops.preflight.cluster_facts:
+    namespace: pixie
+    pem_memory_limit: 1Gi
+
 - name: Stop when the cluster cannot run Pixie
   ansible.builtin.assert:
     that: pixie_cluster.status != 'fail'

@@ -216,6 +216,10 @@ def test_classify_each_layers_real_answer(case):
     ('NotFound', 'namespaces "pl" not found', 'not_found', 'api'),
     (None, 'The connection to the server 127.0.0.1:1 was refused', 'error', 'api'),
     ('BadRequest', 'the dryRun alpha feature is disabled', 'unsupported', 'api'),
+    ('Forbidden', 'namespaces is forbidden: User "dev" cannot create resource "namespaces" in API group "" at the '
+     'cluster scope', 'forbidden', 'RBAC'),
+    ('Forbidden', 'pods "p" is forbidden: error looking up service account pl/default: serviceaccount "default" not '
+     'found', 'error', 'api'),
 ])
 def test_classify_other_answers(reason, message, kind, layer):
     verdict = _admission.classify(reason, message)
@@ -445,6 +449,26 @@ def test_gather_fails_when_the_new_namespace_itself_is_rejected():
     check = _admission.gather(kubectl, 'pl')[0]['admission']
     assert check['status'] == 'fail'
     assert 'rejects creating it' in check['msg'] and 'ns-must-have-owner' in check['remedy']
+
+
+def test_gather_when_these_credentials_may_not_create_the_namespace():
+    denied = err({'reason': 'Forbidden', 'message': 'namespaces is forbidden: User "dev" cannot create resource '
+                  '"namespaces" in API group "" at the cluster scope'})
+    kubectl = ScriptedKubectl({
+        ('get', '/api/v1/namespaces/pl'): NOT_FOUND,
+        ('create', '/api/v1/namespaces?dryRun=All'): denied,
+        ('get', '/api/v1/namespaces'): ok({'items': [ns('default')]}),
+        ('create', '/api/v1/namespaces/default/pods?dryRun=All'): echo,
+    })
+    check = _admission.gather(kubectl, 'pl')[0]['admission']
+    assert check['status'] == 'pass'        # the permissions check reports the namespace right
+    assert 'may not create namespaces' in check['msg'] and 'judged in namespace default' in check['msg']
+
+
+def test_a_huge_message_is_bounded():
+    verdict = _admission.classify('Forbidden', 'pods "p" is forbidden: violates PodSecurity "baseline:latest": '
+                                  + ', '.join('reason%d (detail)' % i for i in range(500)))
+    assert verdict['layer'] == 'psa' and len(verdict['words']) <= 803
 
 
 def test_gather_when_the_namespace_cannot_be_read():
