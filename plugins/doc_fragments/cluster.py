@@ -43,4 +43,26 @@ options:
     description: Seconds each API request may take (C(kubectl --request-timeout)).
     type: int
     default: 10
+  admission:
+    description:
+      - Whether to ask the API server, by server-side dry run (C(dryRun=All)), whether it would admit the pod of
+        Pixie's node agent (the C(vizier-pem) DaemonSet - privileged, C(SYS_ADMIN) and C(SYS_PTRACE), C(hostPID),
+        C(hostNetwork), hostPath mounts of C(/) and C(/sys)) in O(namespace) (C(admission) and
+        C(namespace_quota) checks). Nothing is created - every admission layer (Pod Security, OpenShift SCCs,
+        Gatekeeper, Kyverno and other validating webhooks, LimitRanges, ResourceQuotas) answers as for the deploy.
+      - When O(namespace) does not exist, the namespace itself is dry-run, and the pod in an existing namespace
+        without Pod Security labels (V(default) first), as a new namespace would be judged.
+      - V(false) leaves both checks out.
+    type: bool
+    default: true
+  namespace:
+    description: The namespace Pixie will be deployed to (C(admission) and C(namespace_quota) checks).
+    type: str
+    default: pl
+  pem_memory_limit:
+    description:
+      - The memory limit and request of each PEM pod, one per Linux node (Pixie's C(pemMemoryLimit), 2Gi by
+        default), as a Kubernetes quantity (C(namespace_quota) check).
+    type: str
+    default: 2Gi
 '''

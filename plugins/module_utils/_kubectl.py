@@ -24,11 +24,17 @@ _SECRET_RE = re.compile(r'(?i)(bearer\s+|token[=:]\s*|password[=:]\s*)\S+')
 _KLOG_RE = re.compile(r'^[IWE]\d{4} \d\d:\d\d:\d\d')
 
 
+def is_klog_line(line):
+    """Whether a line of kubectl's stderr is klog's (``E1128 18:43:41.000000 ...``), not the server's."""
+    return bool(_KLOG_RE.match(line))
+
+
 def clean_message(text, limit=600):
-    """The useful part of kubectl's stderr: no klog lines, no secrets, bounded length."""
+    """The useful part of kubectl's stderr, or of any text from the server, on one line: no klog lines,
+    no secrets, whitespace collapsed, bounded length. Every server text a check shows goes through it."""
     lines = [line.strip() for line in (text or '').splitlines()]
-    lines = [line for line in lines if line and not _KLOG_RE.match(line)]
-    message = ' '.join(lines) or 'no message'
+    lines = [line for line in lines if line and not is_klog_line(line)]
+    message = re.sub(r'\s+', ' ', ' '.join(lines)).strip() or 'no message'
     message = _SECRET_RE.sub(lambda m: m.group(1) + '<redacted>', message)
     return message if len(message) <= limit else message[:limit] + '...'
 
@@ -71,8 +77,13 @@ class Kubectl(object):
             self.base += ['--context', context]
         self.base += ['--request-timeout', '%ds' % int(timeout)]
 
+    def call(self, args, data=None):
+        """``(rc, stdout, stderr)`` of ``kubectl <base> args``, for callers that read stderr themselves
+        (the admission dry runs: the ``Warning`` lines and the ``Error from server (Reason)``)."""
+        return self.run(self.base + args, data=data)
+
     def _json(self, args, data=None):
-        rc, out, err = self.run(self.base + args, data=data)
+        rc, out, err = self.call(args, data=data)
         if rc != 0:
             raise ClusterError(clean_message(err or out))
         try:

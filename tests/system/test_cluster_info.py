@@ -62,6 +62,7 @@ PLAYBOOK = '''
         kubeconfig: "{{ item.kubeconfig | default(omit) }}"
         kubectl: "{{ item.kubectl | default(kubectl_path) }}"
         timeout: 5
+        admission: false   # the dry runs are tested in test_admission.py
       loop: "{{ cases }}"
       loop_control:
         label: "{{ item.name }}"
