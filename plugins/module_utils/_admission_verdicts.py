@@ -282,4 +282,3 @@ def security_remedy(verdict, namespace, exists):
                 % (verdict.get('webhook'), namespace))
     return 'Ask the cluster administrator which admission layer rejects privileged pods in %s and for an exception.' \
         % namespace
-

@@ -73,6 +73,7 @@ PLAYBOOK = '''
         kubeconfig: "{{ old_name_kubeconfig }}"
         kubectl: "{{ kubectl_path }}"
         timeout: 5
+        admission: false   # as above: the same options, the same checks
       register: asked_as_facts
 
     - name: Save the results

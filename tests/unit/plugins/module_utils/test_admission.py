@@ -475,8 +475,9 @@ def test_gather_when_these_credentials_may_not_create_the_namespace():
 
 
 def test_a_huge_message_is_bounded():
-    verdict = _admission_verdicts.classify('Forbidden', 'pods "p" is forbidden: violates PodSecurity "baseline:latest": '
-                                  + ', '.join('reason%d (detail)' % i for i in range(500)))
+    verdict = _admission_verdicts.classify(
+        'Forbidden', 'pods "p" is forbidden: violates PodSecurity "baseline:latest": '
+        + ', '.join('reason%d (detail)' % i for i in range(500)))
     assert verdict['layer'] == 'psa' and len(verdict['words']) <= 803
 
 
