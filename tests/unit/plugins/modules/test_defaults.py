@@ -151,8 +151,9 @@ def test_readme_check_tables_show_the_thresholds():
     assert '`min_k8s_version` (%s)' % requirements.MIN_K8S_VERSION in text
     assert "kernel ≥ %s" % requirements.MIN_KERNEL_VERSION in text
     assert 'and `/sys`) in `%s`:' % requirements.PIXIE_NAMESPACE in text
-    assert 'in `%s` rejects or caps the PEMs\' memory (%s each' % (requirements.PIXIE_NAMESPACE,
-                                                                  requirements.PEM_MEMORY_LIMIT) in text
+    quota_row = 'in `%s` rejects or caps the PEMs\' memory (%s each' % (requirements.PIXIE_NAMESPACE,
+                                                                        requirements.PEM_MEMORY_LIMIT)
+    assert quota_row in text
     tested = ', '.join('%s %s+' % (name, version) for name, version in (
         ('Ubuntu', requirements.TESTED_DISTRIBUTIONS['ubuntu']), ('Debian', requirements.TESTED_DISTRIBUTIONS['debian']),
         ('RHEL', requirements.TESTED_DISTRIBUTIONS['rhel']), ('COS', requirements.TESTED_DISTRIBUTIONS['cos'])))
