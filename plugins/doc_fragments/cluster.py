@@ -40,7 +40,11 @@ options:
     elements: str
     default: [x86_64]
   timeout:
-    description: Seconds each API request may take (C(kubectl --request-timeout)).
+    description:
+      - Seconds each API request may take (C(kubectl --request-timeout)).
+      - C(kubectl) is killed, with its credential plugins, 5 seconds after that, and the whole module ends within
+        6 x O(timeout) + 5 seconds whatever C(kubectl) does (an exec credential plugin that never returns, an API
+        server that trickles); what was not asked by then is V(unknown) and says so.
     type: int
     default: 10
   admission:

@@ -26,7 +26,7 @@ options:
     default: 443
   timeout:
     description:
-      - Seconds each step (DNS, connect, proxy, TLS, HTTP/2) may take before it counts as failed.
+      - Seconds each step (DNS, connect, proxy, TLS, HTTP/2) may take before it counts as failed, at most 86400.
     type: float
     default: 10
   proxy:

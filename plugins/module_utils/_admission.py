@@ -37,17 +37,23 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._admission_ver
     PSA_ENFORCE, PSA_PREFIX, classify, parse_error, parse_warnings, security_remedy)
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._kubectl import clean_message
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._namespace_quota import check_namespace_quota
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import redact
 
 CHECK_IDS = ('admission', 'namespace_quota')
+# The most kubectl calls gather() makes: the namespace, a dry-run namespace, the namespace list, the
+# pod dry run and its retry without the memory limit, the ResourceQuotas, the LimitRanges.
+MAX_REQUESTS = 7
 # Namespaces never used as the stand-in for a namespace that does not exist yet: their Pod Security
 # is commonly exempted or preset, so they say nothing about what a new namespace gets.
 _SYSTEM_NAMESPACE_RE = re.compile(r'^(kube-|openshift|kubernetes-|gatekeeper-system$|kyverno$)')
 
 
 class _Answer(object):
-    """What kubectl printed for one request: the object, or the error, and the warnings."""
+    """What kubectl printed for one request: the object, or the error, and the warnings; the
+    kubeconfig's credentials (``secrets``) masked in every text kept."""
 
-    def __init__(self, rc, out, err):
+    def __init__(self, rc, out, err, secrets=()):
+        err = redact(err or '', secrets)
         self.ok = rc == 0
         self.warnings = parse_warnings(err)
         self.obj = None
@@ -58,17 +64,19 @@ class _Answer(object):
                 self.obj = json.loads(out)
             except ValueError:
                 self.ok = False
-                self.message = 'kubectl printed something that is not JSON: %s' % clean_message(out, 200)
+                self.message = 'kubectl printed something that is not JSON: %s' % clean_message(out, 200, secrets)
         else:
-            self.reason, self.message = parse_error(err or out)
+            self.reason, self.message = parse_error(err or redact(out or '', secrets))
 
 
 def _get(kubectl, path):
-    return _Answer(*kubectl.call(['get', '--raw', path]))
+    rc, out, err = kubectl.call(['get', '--raw', path])
+    return _Answer(rc, out, err, kubectl.secrets)
 
 
 def _dry_run(kubectl, path, body):
-    return _Answer(*kubectl.call(['create', '--raw', path + '?dryRun=All', '-f', '-'], data=json.dumps(body)))
+    rc, out, err = kubectl.call(['create', '--raw', path + '?dryRun=All', '-f', '-'], data=json.dumps(body))
+    return _Answer(rc, out, err, kubectl.secrets)
 
 
 def psa_labels(namespace_obj):

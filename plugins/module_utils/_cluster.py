@@ -17,10 +17,15 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _admission
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._admission_pod import memory_bytes, validate_namespace
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._bounded_run import BoundedRunner, Deadline
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._cluster_checks import evaluate, unknown_facts
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import (
     ClusterError, K8sNameError, QuantityError, UsageError, VersionError)
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._kubectl import Kubectl, access_review_body, find_kubeconfig
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import MIN_SECRET_LENGTH
+
+# How long kubectl may run past its own --request-timeout before it is killed.
+KILL_GRACE = 5
 
 # The requests beyond /version, in order: answer key -> (verb, path).
 REQUESTS = (
@@ -99,12 +104,21 @@ def gather(kubectl, **options):
                                            % (server or 'unknown', context or 'unknown')))
     else:
         answers, errors = _ask(kubectl)
-        groups = [g.get('name') for g in (answers.get('api_groups') or {}).get('groups') or [] if isinstance(g, dict)]
+        listed = answers.get('api_groups')
+        listed = listed.get('groups') if isinstance(listed, dict) else None
+        groups = [g.get('name') for g in listed or [] if isinstance(g, dict) and isinstance(g.get('name'), str)]
         result = evaluate(version_obj, answers.get('nodes'), groups, answers.get('storage_classes'),
                           answers.get('access_review'), errors, **options)
     result['server'] = server
     result['context'] = context
     return result
+
+
+def deadline_seconds(timeout, admission=False):
+    """The whole module run's deadline: every kubectl call (kubeconfig, /version, the requests, and
+    with ``admission`` the most the dry runs make) at ``timeout`` each, and the grace once."""
+    calls = 2 + len(REQUESTS) + (_admission.MAX_REQUESTS if admission else 0)
+    return calls * timeout + KILL_GRACE
 
 
 def _kubectl_binary(option, get_bin_path, environ):
@@ -117,12 +131,19 @@ def _kubectl_binary(option, get_bin_path, environ):
     return binary
 
 
-def cluster_info(params, run, get_bin_path, environ):
-    """The cluster result from module options; ``run(args, data=None)`` runs a command (with LC_ALL=C).
+def cluster_info(params, get_bin_path, environ, run=None, secrets=None):
+    """The cluster result from module options. Raises UsageError only.
 
-    ``get_bin_path(name)`` finds a binary on PATH or returns None. Raises UsageError only.
+    ``get_bin_path(name)`` finds a binary on PATH or returns None. ``run(args, data=None) -> (rc,
+    stdout, stderr)`` runs a command; by default a ``_bounded_run.BoundedRunner``: kubectl with
+    ``LC_ALL=C``, killed (its process group with it) ``KILL_GRACE`` seconds after its request timeout
+    and at the module's deadline (:func:`deadline_seconds`), its output bounded. ``secrets``, a
+    set, receives the credentials of the kubeconfig, for the caller to mask.
     """
     validate_options(params)
+    if run is None:
+        deadline = Deadline(deadline_seconds(params['timeout'], params['admission']))
+        run = BoundedRunner(deadline, limit=params['timeout'] + KILL_GRACE, environ=environ)
     kubectl = None
     try:
         binary = _kubectl_binary(params['kubectl'], get_bin_path, environ)
@@ -130,7 +151,7 @@ def cluster_info(params, run, get_bin_path, environ):
     except ClusterError as exc:
         result = unknown_facts(str(exc))
     else:
-        kubectl = Kubectl(run, binary, kubeconfig, params['context'], params['timeout'])
+        kubectl = Kubectl(run, binary, kubeconfig, params['context'], params['timeout'], secrets)
         result = gather(kubectl, min_k8s_version=params['min_k8s_version'],
                         min_kernel_version=params['min_kernel_version'],
                         supported_architectures=params['supported_architectures'])
@@ -138,9 +159,11 @@ def cluster_info(params, run, get_bin_path, environ):
 
 
 def from_module(module, environ):
-    """:func:`cluster_info` for an AnsibleModule (given, never imported here): its options, its
-    ``run_command`` with list arguments and ``LC_ALL=C``, its ``get_bin_path``."""
-    def run(args, data=None):
-        return module.run_command(args, data=data, environ_update={'LC_ALL': 'C'})
-
-    return cluster_info(module.params, run, module.get_bin_path, environ)
+    """:func:`cluster_info` for an AnsibleModule (given, never imported here): its options and its
+    ``get_bin_path``; the kubeconfig's credentials join its ``no_log_values``. kubectl does not run
+    through ``run_command``, which has no deadline."""
+    secrets = set()
+    try:
+        return cluster_info(module.params, module.get_bin_path, environ, secrets=secrets)
+    finally:
+        module.no_log_values.update(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)

@@ -18,7 +18,8 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._environments 
     ENVIRONMENT_REMEDIES, ENVIRONMENTS, classify_environment)
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import VersionError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._k8s_objects import (
-    default_storage_classes, node_summary, server_version)
+    default_storage_classes, items, name, node_summary, obj, server_version, text)
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import sanitize
 
 CHECK_IDS = (
     'k8s_version',
@@ -34,8 +35,8 @@ CHECK_IDS = (
 NODE_CHECK_IDS = ('node_kernels', 'node_architectures', 'node_os', 'fargate_nodes')
 
 
-def _named(items):
-    return ', '.join(items)
+def _named(names):
+    return ', '.join(str(n) for n in names)
 
 
 def check_k8s_version(parsed, git_version, min_k8s_version):
@@ -128,7 +129,7 @@ def check_node_os(summaries):
 
 def check_fargate_nodes(environment, summaries):
     expected = 'no Fargate nodes'
-    fargate = [n['name'] for n in summaries if n['fargate']]
+    fargate = [n['name'] or '(no name)' for n in summaries if n['fargate']]
     if environment not in ('eks', 'eks_fargate'):
         return checks.make_check(checks.PASS, 'not an EKS cluster', expected, [])
     if not fargate:
@@ -144,11 +145,11 @@ def check_fargate_nodes(environment, summaries):
 
 def check_permissions(review):
     expected = 'may create namespaces'
-    status = (review or {}).get('status') or {}
+    status = obj(obj(review).get('status'))
     if status.get('allowed') is True:
         return checks.make_check(checks.PASS, 'these credentials may create namespaces (needed by the Pixie deploy)',
                                  expected, 'allowed')
-    why = status.get('reason') or status.get('evaluationError') or 'no rule allows it'
+    why = sanitize(text(status.get('reason')) or text(status.get('evaluationError')) or 'no rule allows it', 300)
     return checks.make_check(
         checks.FAIL, 'these credentials may not create namespaces, which the Pixie deploy needs: %s' % why,
         expected, 'denied', 'Deploy Pixie with credentials bound to cluster-admin (or a role that may create '
@@ -157,8 +158,8 @@ def check_permissions(review):
 
 def check_storage_class(storage_classes):
     expected = 'a default StorageClass'
-    names = [(i.get('metadata') or {}).get('name') for i in (storage_classes or {}).get('items') or []]
-    default = default_storage_classes(storage_classes)
+    names = [name(i) or '(no name)' for i in items(storage_classes)]
+    default = [n or '(no name)' for n in default_storage_classes(storage_classes)]
     if default:
         return checks.make_check(checks.PASS, 'default StorageClass: %s' % _named(default), expected, default)
     remedy = ('Mark one StorageClass as the default (annotation storageclass.kubernetes.io/is-default-class: '
@@ -194,7 +195,7 @@ def _version_check(version_obj, min_k8s_version):
     try:
         git_version, parsed = server_version(version_obj)
     except VersionError as exc:
-        git_version = version_obj.get('gitVersion') if isinstance(version_obj, dict) else None
+        git_version = text(obj(version_obj).get('gitVersion'))
         return git_version, None, checks.make_check(checks.UNKNOWN, str(exc), '>= %s' % min_k8s_version, git_version)
     return git_version, parsed, check_k8s_version(parsed, git_version, min_k8s_version)
 
@@ -203,11 +204,10 @@ def _node_items(nodes_obj, errors):
     """The Node objects of the node list answer; records a broken answer in ``errors``."""
     if 'nodes' in errors:
         return []
-    items = (nodes_obj or {}).get('items')
-    if not isinstance(items, list):
+    if not isinstance(obj(nodes_obj).get('items'), list):
         errors['nodes'] = 'the node list answer has no items'
         return []
-    return items
+    return items(nodes_obj)
 
 
 def _node_checks(environment, summaries, errors, min_kernel_version, supported_architectures):
@@ -252,10 +252,10 @@ def evaluate(version_obj, nodes_obj, api_groups, storage_classes, access_review,
         supported_architectures = list(requirements.SUPPORTED_ARCHITECTURES)
     result_checks = {}
     git_version, parsed, result_checks['k8s_version'] = _version_check(version_obj, min_k8s_version)
-    items = _node_items(nodes_obj, errors)
-    summaries = [node_summary(n, min_kernel_version, supported_architectures) for n in items]
+    nodes = _node_items(nodes_obj, errors)
+    summaries = [node_summary(n, min_kernel_version, supported_architectures) for n in nodes]
 
-    environment, evidence = classify_environment(git_version, items, api_groups or [])
+    environment, evidence = classify_environment(git_version, nodes, api_groups or [])
     for key, what in (('api_groups', 'API groups'), ('nodes', 'nodes')):
         if key in errors:
             evidence.append('%s not read: %s' % (what, errors[key]))

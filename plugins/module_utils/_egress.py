@@ -18,7 +18,11 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError, UsageError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._probe import probe
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import (
-    ENV_PROXY_NAMES, host_for_url, proxy_credentials, redact_proxy_url, select_proxy)
+    ENV_PROXY_NAMES, host_for_url, redact_proxy_url, select_proxy)
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import url_secrets
+
+# The longest a probe step may be given (a day); inf, nan or 1e10 would overflow the socket timeouts.
+MAX_TIMEOUT = 86400
 
 _ENV_PROXY_REMEDY = ('Set https_proxy to an http:// proxy URL that accepts CONNECT, or give the proxy option; '
                      'this check does not speak to https:// or SOCKS proxies.')
@@ -42,9 +46,9 @@ def argument_spec():
 
 def secrets(proxy, environ):
     """Every proxy password the probe may see (option and environment), to hide from all output."""
-    found = set(proxy_credentials(proxy))
+    found = url_secrets(proxy)
     for name in ENV_PROXY_NAMES:
-        found.update(proxy_credentials((environ or {}).get(name)))
+        found.update(url_secrets((environ or {}).get(name)))
     return found
 
 
@@ -54,8 +58,9 @@ def validate_options(params):
         raise UsageError('host must not be empty')
     if not 0 < params['port'] < 65536:
         raise UsageError('port must be between 1 and 65535, got %d' % params['port'])
-    if not params['timeout'] > 0:
-        raise UsageError('timeout must be a positive number of seconds, got %s' % params['timeout'])
+    if not 0 < params['timeout'] <= MAX_TIMEOUT:
+        raise UsageError('timeout must be a positive number of seconds up to %d, got %s'
+                         % (MAX_TIMEOUT, params['timeout']))
     if params['ca_path'] and not os.path.isfile(params['ca_path']):
         raise UsageError('ca_path %s is not a file' % params['ca_path'])
 

@@ -20,7 +20,7 @@ import re
 from collections import namedtuple
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._k8s_objects import (
-    FARGATE_LABEL, labels, name, node_info, provider_id)
+    FARGATE_LABEL, labels, name, os_image, provider_id)
 
 # Environment -> None when Pixie supports it, else why not (from Pixie's requirements page).
 ENVIRONMENTS = {
@@ -112,7 +112,7 @@ _NODE_TESTS = {
     'name_is': lambda nodes, wanted: [n for n in nodes if name(n) == wanted],
     'name_match': lambda nodes, pattern: [n for n in nodes if re.match(pattern, name(n) or '')],
     'provider': lambda nodes, prefix: [n for n in nodes if provider_id(n).startswith(prefix)],
-    'os_image': lambda nodes, prefix: [n for n in nodes if (node_info(n).get('osImage') or '').startswith(prefix)],
+    'os_image': lambda nodes, prefix: [n for n in nodes if (os_image(n) or '').startswith(prefix)],
 }
 
 
@@ -138,7 +138,7 @@ def _find(evidence, git_version, nodes, groups):
     if kind == 'no_os_image':
         if _NODE_TESTS['os_image'](nodes, argument):
             return None
-        images = sorted(set(node_info(n).get('osImage') or 'unknown' for n in nodes))
+        images = sorted(set(os_image(n) or 'unknown' for n in nodes))
         return evidence.text.format(images=', '.join(images))
     found = _NODE_TESTS[kind](nodes, argument)
     return evidence.text.format(nodes=_listed(found)) if found else None
@@ -160,9 +160,9 @@ def classify_environment(git_version, nodes, api_groups):
 
     ``nodes`` are Node objects (may be empty); ``api_groups`` the names ``/apis`` lists.
     """
-    git_version = git_version or ''
-    nodes = nodes or []
-    groups = set(api_groups or ())
+    git_version = git_version if isinstance(git_version, str) else ''
+    nodes = [node for node in nodes if isinstance(node, dict)] if isinstance(nodes, list) else []
+    groups = set(g for g in api_groups or () if isinstance(g, str))
     for rule in RULES:
         evidence = _match(rule, git_version, nodes, groups)
         if evidence is not None:

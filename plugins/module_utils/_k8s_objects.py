@@ -25,20 +25,41 @@ DEFAULT_CLASS_ANNOTATIONS = (
 )
 
 
+def obj(value):
+    """``value`` when it is an object (a dict), else an empty one: API answers of any shape are read safely."""
+    return value if isinstance(value, dict) else {}
+
+
+def text(value):
+    """``value`` when it is a string, else None."""
+    return value if isinstance(value, str) else None
+
+
+def items(answer):
+    """The objects of a list answer (``{"items": [...]}``); anything else in it is left out."""
+    found = obj(answer).get('items')
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
 def labels(node):
-    return (node.get('metadata') or {}).get('labels') or {}
+    found = obj(obj(obj(node).get('metadata')).get('labels'))
+    return dict((k, v) for k, v in found.items() if isinstance(k, str) and isinstance(v, str))
 
 
 def node_info(node):
-    return (node.get('status') or {}).get('nodeInfo') or {}
+    return obj(obj(obj(node).get('status')).get('nodeInfo'))
 
 
-def name(obj):
-    return (obj.get('metadata') or {}).get('name')
+def name(item):
+    return text(obj(obj(item).get('metadata')).get('name'))
 
 
 def provider_id(node):
-    return (node.get('spec') or {}).get('providerID') or ''
+    return text(obj(obj(node).get('spec')).get('providerID')) or ''
+
+
+def os_image(node):
+    return text(node_info(node).get('osImage'))
 
 
 def server_version(version_obj):
@@ -48,7 +69,7 @@ def server_version(version_obj):
     """
     if not isinstance(version_obj, dict):
         raise VersionError('the /version answer is not an object')
-    git_version = version_obj.get('gitVersion')
+    git_version = text(version_obj.get('gitVersion'))
     try:
         return git_version, versions.kubernetes_version(git_version)
     except VersionError:
@@ -60,7 +81,7 @@ def server_version(version_obj):
 
 
 def _memory_mib(node):
-    memory = ((node.get('status') or {}).get('allocatable') or {}).get('memory')
+    memory = obj(obj(obj(node).get('status')).get('allocatable')).get('memory')
     try:
         return parse_quantity(memory) // (2 ** 20) if memory is not None else None
     except QuantityError:
@@ -93,18 +114,18 @@ def node_summary(node, min_kernel_version=requirements.MIN_KERNEL_VERSION, suppo
         supported_architectures = requirements.SUPPORTED_ARCHITECTURES
     node_labels = labels(node)
     info = node_info(node)
-    operating_system = (info.get('operatingSystem') or node_labels.get('kubernetes.io/os')
+    operating_system = (text(info.get('operatingSystem')) or node_labels.get('kubernetes.io/os')
                         or node_labels.get('beta.kubernetes.io/os') or '')
-    architecture = (info.get('architecture') or node_labels.get('kubernetes.io/arch')
+    architecture = (text(info.get('architecture')) or node_labels.get('kubernetes.io/arch')
                     or node_labels.get('beta.kubernetes.io/arch') or '')
     summary = {
         'name': name(node),
-        'kernel_version': info.get('kernelVersion'),
-        'os_image': info.get('osImage'),
+        'kernel_version': text(info.get('kernelVersion')),
+        'os_image': os_image(node),
         'operating_system': operating_system.lower() or None,
         'architecture': architecture or None,
-        'container_runtime': info.get('containerRuntimeVersion'),
-        'provider_id': (node.get('spec') or {}).get('providerID'),
+        'container_runtime': text(info.get('containerRuntimeVersion')),
+        'provider_id': provider_id(node) or None,
         'allocatable_memory_mib': _memory_mib(node),
         'fargate': node_labels.get(FARGATE_LABEL) == 'fargate',
     }
@@ -116,8 +137,8 @@ def node_summary(node, min_kernel_version=requirements.MIN_KERNEL_VERSION, suppo
 def default_storage_classes(storage_classes):
     """The names of the StorageClasses marked as the default."""
     found = []
-    for item in (storage_classes or {}).get('items') or []:
-        annotations = (item.get('metadata') or {}).get('annotations') or {}
+    for item in items(storage_classes):
+        annotations = obj(obj(item.get('metadata')).get('annotations'))
         if any(str(annotations.get(key, '')).lower() == 'true' for key in DEFAULT_CLASS_ANNOTATIONS):
             found.append(name(item))
     return found

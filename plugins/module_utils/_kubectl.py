@@ -18,9 +18,8 @@ import re
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ClusterError
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import kubeconfig_secrets, redact, sanitize
 
-# Kept out of anything the module returns: a bearer token or a password in a kubectl message.
-_SECRET_RE = re.compile(r'(?i)(bearer\s+|token[=:]\s*|password[=:]\s*)\S+')
 _KLOG_RE = re.compile(r'^[IWE]\d{4} \d\d:\d\d:\d\d')
 
 
@@ -29,14 +28,13 @@ def is_klog_line(line):
     return bool(_KLOG_RE.match(line))
 
 
-def clean_message(text, limit=600):
+def clean_message(text, limit=600, secrets=()):
     """The useful part of kubectl's stderr, or of any text from the server, on one line: no klog lines,
-    no secrets, whitespace collapsed, bounded length. Every server text a check shows goes through it."""
+    no secrets (``secrets`` and every known credential form, see ``_redact``), no control characters,
+    whitespace collapsed, bounded length."""
     lines = [line.strip() for line in (text or '').splitlines()]
     lines = [line for line in lines if line and not is_klog_line(line)]
-    message = re.sub(r'\s+', ' ', ' '.join(lines)).strip() or 'no message'
-    message = _SECRET_RE.sub(lambda m: m.group(1) + '<redacted>', message)
-    return message if len(message) <= limit else message[:limit] + '...'
+    return sanitize(redact(re.sub(r'\s+', ' ', ' '.join(lines)).strip() or 'no message', secrets), limit)
 
 
 def find_kubeconfig(option, environ, home=None):
@@ -68,7 +66,8 @@ def find_kubeconfig(option, environ, home=None):
 class Kubectl(object):
     """Runs kubectl with list arguments, JSON output and a request timeout."""
 
-    def __init__(self, run, binary, kubeconfig=None, context=None, timeout=requirements.KUBECTL_TIMEOUT):
+    def __init__(self, run, binary, kubeconfig=None, context=None, timeout=requirements.KUBECTL_TIMEOUT,
+                 secrets=None):
         self.run = run
         self.base = [binary]
         if kubeconfig:
@@ -76,6 +75,9 @@ class Kubectl(object):
         if context:
             self.base += ['--context', context]
         self.base += ['--request-timeout', '%ds' % int(timeout)]
+        # The credentials of the kubeconfig in use: masked in every message (see config()); a set
+        # given by the caller is filled, so the caller can mask them in its own output too.
+        self.secrets = secrets if secrets is not None else set()
 
     def call(self, args, data=None):
         """``(rc, stdout, stderr)`` of ``kubectl <base> args``, for callers that read stderr themselves
@@ -85,24 +87,45 @@ class Kubectl(object):
     def _json(self, args, data=None):
         rc, out, err = self.call(args, data=data)
         if rc != 0:
-            raise ClusterError(clean_message(err or out))
+            raise ClusterError(clean_message(err or out, secrets=self.secrets))
         try:
             return json.loads(out)
         except ValueError:
-            raise ClusterError('kubectl printed something that is not JSON: %s' % clean_message(out, 200))
+            raise ClusterError('kubectl printed something that is not JSON: %s'
+                               % clean_message(out, 200, secrets=self.secrets))
 
     def config(self):
-        """The current context and server of the kubeconfig (credentials stay redacted)."""
-        view = self._json(['config', 'view', '--minify', '-o', 'json'])
-        context = ((view.get('contexts') or [{}])[0] or {}).get('name') or view.get('current-context')
-        server = (((view.get('clusters') or [{}])[0] or {}).get('cluster') or {}).get('server')
-        return context, server
+        """The current context and server of the kubeconfig.
+
+        Reads the kubeconfig with its credentials (``--raw``) only to know them: they are kept in
+        :attr:`secrets` and masked in every message; nothing else of them leaves this object.
+        """
+        view = self._json(['config', 'view', '--raw', '--minify', '-o', 'json'])
+        self.secrets.update(kubeconfig_secrets(view))
+        if not isinstance(view, dict):
+            raise ClusterError('kubectl config view printed no object')
+        context = _field(_first(view.get('contexts')), 'name') or _text(view.get('current-context'))
+        server = _field(_first(view.get('clusters')).get('cluster'), 'server')
+        return context, redact(server, self.secrets) if server else server
 
     def get_raw(self, path):
         return self._json(['get', '--raw', path])
 
     def create_raw(self, path, body):
         return self._json(['create', '--raw', path, '-f', '-'], data=json.dumps(body))
+
+
+def _first(items):
+    """The first item of a list when it is an object, else an empty one."""
+    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def _field(obj, key):
+    return _text(obj.get(key)) if isinstance(obj, dict) else None
 
 
 def access_review_body(verb='create', resource='namespaces', group=''):

@@ -80,7 +80,9 @@ def parse_meminfo(text):
         except ValueError:
             continue
         unit = fields[1].lower() if len(fields) > 1 else 'b'
-        factor = {'kb': 1024, 'mb': 1024 ** 2, 'gb': 1024 ** 3, 'b': 1}.get(unit, 1)
+        factor = {'kb': 1024, 'mb': 1024 ** 2, 'gb': 1024 ** 3, 'b': 1}.get(unit)
+        if factor is None:  # a unit the kernel never writes: not a number of bytes we know
+            continue
         values[name.strip()] = number * factor
     if 'MemTotal' not in values:
         return None

@@ -35,6 +35,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _socket
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress_remedies as words
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import host_for_url, parse_proxy_url
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import sanitize
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._x509 import describe_certificate
 
 STAGES = ('dns', 'connect', 'proxy', 'tls', 'alpn', 'http2', 'ok')
@@ -72,7 +73,7 @@ def parse_connect_response(head):
     parts = first.split(None, 2)
     if len(parts) < 2 or not parts[0].startswith('HTTP/') or not parts[1].isdigit():
         raise ValueError('not an HTTP response: %r' % first[:80])
-    return int(parts[1]), parts[2] if len(parts) > 2 else ''
+    return int(parts[1]), sanitize(parts[2], 200) if len(parts) > 2 else ''
 
 
 def _read_connect_response(sock, timeout):

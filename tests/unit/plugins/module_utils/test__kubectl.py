@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kubectl as kubectl
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ClusterError
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import MASK
 
 
 # --- kubeconfig lookup and kubectl messages -------------------------------------------------------
@@ -44,7 +45,7 @@ def test_clean_message():
     assert len(kubectl.clean_message('x' * 5000)) < 700
     # One line, whatever the server's layout (the admission verdicts quote multi-line webhook answers).
     assert kubectl.clean_message('policy a:\n   rule:\tdenied  \n\n') == 'policy a: rule: denied'
-    assert kubectl.clean_message('Authorization: Bearer abc.def\nnext') == 'Authorization: Bearer <redacted> next'
+    assert kubectl.clean_message('Authorization: Bearer abc.def\nnext') == 'Authorization: Bearer %s next' % MASK
     assert len(kubectl.clean_message('x' * 700)) == 603
 
 

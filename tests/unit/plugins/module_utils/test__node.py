@@ -255,3 +255,9 @@ def test_egress_misuse(tmp_path, overrides, message):
     with pytest.raises(UsageError) as exc:
         node.node_facts(make_node(tmp_path), egress=_egress_options(**overrides), environ={})
     assert str(exc.value).startswith(message)
+
+
+@pytest.mark.parametrize('text', ['MemTotal: 8 TB\n', 'MemTotal: 8 pages\nMemAvailable: 1 kB\n'])
+def test_meminfo_with_a_unit_nobody_writes_is_not_read_as_bytes(text):
+    """'MemTotal: 8 TB' used to be 8 bytes (a fail); a unit the kernel never writes is no reading at all."""
+    assert node.parse_meminfo(text) is None

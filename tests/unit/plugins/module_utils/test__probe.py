@@ -274,7 +274,10 @@ def test_run_options_names_an_unusable_proxy_option():
 @pytest.mark.parametrize('changes, message', [
     ({'host': ' '}, 'host must not be empty'),
     ({'port': 0}, 'port must be between 1 and 65535, got 0'),
-    ({'timeout': 0}, 'timeout must be a positive number of seconds, got 0'),
+    ({'timeout': 0}, 'timeout must be a positive number of seconds up to 86400, got 0'),
+    ({'timeout': float('inf')}, 'timeout must be a positive number of seconds up to 86400, got inf'),
+    ({'timeout': float('nan')}, 'timeout must be a positive number of seconds up to 86400, got nan'),
+    ({'timeout': 1e10}, 'timeout must be a positive number of seconds up to 86400, got 10000000000.0'),
     ({'ca_path': '/nonexistent/ca.pem'}, 'ca_path /nonexistent/ca.pem is not a file'),
 ])
 def test_validate_options(changes, message):

@@ -23,6 +23,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _admiss
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _namespace_quota
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._kubectl import Kubectl
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import MASK
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures', 'k8s_admission')
 POD = _admission_pod.POD_NAME
@@ -146,10 +147,24 @@ def test_parse_warnings_keeps_each_warning_once_and_nothing_else():
 def test_server_text_is_masked_and_bounded_by_the_kubectl_client():
     """The verdicts use _kubectl.clean_message, the one place that masks credentials in server text."""
     verdict = _admission_verdicts.classify(None, 'Authorization: Bearer abc.def\n  next ' + 'x' * 900)
-    assert 'abc.def' not in verdict['words'] and 'Bearer <redacted> next' in verdict['words']
+    assert 'abc.def' not in verdict['words'] and 'Bearer %s next' % MASK in verdict['words']
     assert verdict['words'].endswith('...') and len(verdict['words']) == 603
     warnings = _admission_verdicts.parse_warnings('Warning: token=s3cret denied\n')
-    assert warnings == ['token=<redacted> denied']
+    assert warnings == ['token=%s denied' % MASK]
+
+
+def test_the_kubeconfigs_credentials_are_masked_in_every_admission_text():
+    """A webhook that quotes the request's credentials in a form no pattern knows: the kubeconfig's
+    secrets the kubectl client learnt (Kubectl.secrets) are masked in the checks and the details."""
+    leak = 'tok-Zq81-secret'
+    script = existing_pl((1, '', 'Warning: seen %s\nError from server (Forbidden): admission webhook "deny.example.com" '
+                             'denied the request: caller %s may not\n' % (leak, leak)))
+    client = ScriptedKubectl(script)
+    client.secrets.add(leak)
+    result, details = _admission.gather(client, 'pl')
+    shown = json.dumps([result, details])
+    assert leak not in shown and MASK in result['admission']['msg']
+    assert result['admission']['status'] == 'fail'
 
 
 @pytest.mark.parametrize('text, parts', [
