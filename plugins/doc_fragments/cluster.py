@@ -43,8 +43,9 @@ options:
     description:
       - Seconds each API request may take (C(kubectl --request-timeout)).
       - C(kubectl) is killed, with its credential plugins, 5 seconds after that, and the whole module ends within
-        6 x O(timeout) + 5 seconds whatever C(kubectl) does (an exec credential plugin that never returns, an API
-        server that trickles); what was not asked by then is V(unknown) and says so.
+        6 x O(timeout) + 5 seconds (13 x O(timeout) + 5 with O(admission), whose dry runs take up to 7 requests)
+        whatever C(kubectl) does (an exec credential plugin that never returns, an API server that trickles);
+        what was not asked by then is V(unknown) and says so.
     type: int
     default: 10
   admission:
