@@ -64,7 +64,7 @@ units_on_core() {
   local pin=$1 minor venv stamp
   minor=$(printf '%s' "$pin" | sed -E 's/^[^=]*==([0-9]+\.[0-9]+).*/\1/')
   venv="$ROOT/.venv-$minor"
-  stamp="$pin $(grep -E '^(pytest|hypothesis)==' "$ROOT/tests/requirements.txt" | tr '\n' ' ')"
+  stamp="$pin $(grep -E '^(pytest|hypothesis|kubernetes-validate)==' "$ROOT/tests/requirements.txt" | tr '\n' ' ')"
   if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$venv"
     "$PY" -m venv "$venv" && "$venv/bin/pip" install -q $stamp && printf '%s' "$stamp" > "$venv/.installed" || return 1

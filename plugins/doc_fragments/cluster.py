@@ -43,8 +43,31 @@ options:
     description:
       - Seconds each API request may take (C(kubectl --request-timeout)).
       - C(kubectl) is killed, with its credential plugins, 5 seconds after that, and the whole module ends within
-        6 x O(timeout) + 5 seconds whatever C(kubectl) does (an exec credential plugin that never returns, an API
-        server that trickles); what was not asked by then is V(unknown) and says so.
+        6 x O(timeout) + 5 seconds (13 x O(timeout) + 5 with O(admission), whose dry runs take up to 7 requests)
+        whatever C(kubectl) does (an exec credential plugin that never returns, an API server that trickles);
+        what was not asked by then is V(unknown) and says so.
     type: int
     default: 10
+  admission:
+    description:
+      - Whether to ask the API server, by server-side dry run (C(dryRun=All)), whether it would admit the pod of
+        Pixie's node agent (the C(vizier-pem) DaemonSet - privileged, C(SYS_ADMIN) and C(SYS_PTRACE), C(hostPID),
+        C(hostNetwork), hostPath mounts of C(/) and C(/sys)) in O(namespace) (C(admission) and
+        C(namespace_quota) checks). Nothing is created - every admission layer (Pod Security, OpenShift SCCs,
+        Gatekeeper, Kyverno and other validating webhooks, LimitRanges, ResourceQuotas) answers as for the deploy.
+      - When O(namespace) does not exist, the namespace itself is dry-run, and the pod in an existing namespace
+        without Pod Security labels (V(default) first), as a new namespace would be judged.
+      - V(false) leaves both checks out.
+    type: bool
+    default: true
+  namespace:
+    description: The namespace Pixie will be deployed to (C(admission) and C(namespace_quota) checks).
+    type: str
+    default: pl
+  pem_memory_limit:
+    description:
+      - The memory limit and request of each PEM pod, one per Linux node (Pixie's C(pemMemoryLimit), 2Gi by
+        default), as a Kubernetes quantity (C(namespace_quota) check).
+    type: str
+    default: 2Gi
 '''

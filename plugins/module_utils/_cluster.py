@@ -14,10 +14,13 @@ __metaclass__ = type
 import os
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _admission
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._admission_pod import memory_bytes, validate_namespace
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._bounded_run import BoundedRunner, Deadline
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._cluster_checks import evaluate, unknown_facts
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ClusterError, UsageError, VersionError
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import (
+    ClusterError, K8sNameError, QuantityError, UsageError, VersionError)
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._kubectl import Kubectl, access_review_body, find_kubeconfig
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import MIN_SECRET_LENGTH
 
@@ -43,16 +46,21 @@ def argument_spec():
         min_kernel_version=dict(type='str', default=requirements.MIN_KERNEL_VERSION),
         supported_architectures=dict(type='list', elements='str', default=list(requirements.SUPPORTED_ARCHITECTURES)),
         timeout=dict(type='int', default=requirements.KUBECTL_TIMEOUT),
+        admission=dict(type='bool', default=True),
+        namespace=dict(type='str', default=requirements.PIXIE_NAMESPACE),
+        pem_memory_limit=dict(type='str', default=requirements.PEM_MEMORY_LIMIT),
     )
 
 
 def validate_options(params):
     """Raise UsageError naming the misused option."""
     for name, parse in (('min_k8s_version', versions.kubernetes_version),
-                        ('min_kernel_version', versions.parse_version)):
+                        ('min_kernel_version', versions.parse_version),
+                        ('namespace', validate_namespace),
+                        ('pem_memory_limit', memory_bytes)):
         try:
             parse(params[name])
-        except VersionError as exc:
+        except (VersionError, K8sNameError, QuantityError) as exc:
             raise UsageError('option %s: %s' % (name, exc))
     if params['timeout'] < 1:
         raise UsageError('option timeout: must be at least 1 second, got %d' % params['timeout'])
@@ -106,10 +114,11 @@ def gather(kubectl, **options):
     return result
 
 
-def deadline_seconds(timeout):
-    """The whole module run's deadline: every kubectl call (kubeconfig, /version, the requests) at
-    ``timeout`` each, and the grace once."""
-    return (2 + len(REQUESTS)) * timeout + KILL_GRACE
+def deadline_seconds(timeout, admission=False):
+    """The whole module run's deadline: every kubectl call (kubeconfig, /version, the requests, and
+    with ``admission`` the most the dry runs make) at ``timeout`` each, and the grace once."""
+    calls = 2 + len(REQUESTS) + (_admission.MAX_REQUESTS if admission else 0)
+    return calls * timeout + KILL_GRACE
 
 
 def _kubectl_binary(option, get_bin_path, environ):
@@ -133,17 +142,20 @@ def cluster_info(params, get_bin_path, environ, run=None, secrets=None):
     """
     validate_options(params)
     if run is None:
-        run = BoundedRunner(Deadline(deadline_seconds(params['timeout'])), limit=params['timeout'] + KILL_GRACE,
-                            environ=environ)
+        deadline = Deadline(deadline_seconds(params['timeout'], params['admission']))
+        run = BoundedRunner(deadline, limit=params['timeout'] + KILL_GRACE, environ=environ)
+    kubectl = None
     try:
         binary = _kubectl_binary(params['kubectl'], get_bin_path, environ)
         kubeconfig = find_kubeconfig(params['kubeconfig'], environ)
     except ClusterError as exc:
-        return unknown_facts(str(exc))
-    kubectl = Kubectl(run, binary, kubeconfig, params['context'], params['timeout'], secrets)
-    return gather(kubectl, min_k8s_version=params['min_k8s_version'],
-                  min_kernel_version=params['min_kernel_version'],
-                  supported_architectures=params['supported_architectures'])
+        result = unknown_facts(str(exc))
+    else:
+        kubectl = Kubectl(run, binary, kubeconfig, params['context'], params['timeout'], secrets)
+        result = gather(kubectl, min_k8s_version=params['min_k8s_version'],
+                        min_kernel_version=params['min_kernel_version'],
+                        supported_architectures=params['supported_architectures'])
+    return _admission.extend(result, kubectl, params['namespace'], params['admission'], params['pem_memory_limit'])
 
 
 def from_module(module, environ):

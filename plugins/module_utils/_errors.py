@@ -35,6 +35,10 @@ class QuantityError(PreflightError, ValueError):
     """Text that is not a Kubernetes resource quantity."""
 
 
+class K8sNameError(PreflightError, ValueError):
+    """Text that is not a Kubernetes object name where one is expected (a namespace)."""
+
+
 class ProxyURLError(PreflightError, ValueError):
     """A proxy URL that cannot be used (unsupported scheme, no host, bad port)."""
 

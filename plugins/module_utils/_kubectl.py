@@ -23,12 +23,18 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import
 _KLOG_RE = re.compile(r'^[IWE]\d{4} \d\d:\d\d:\d\d')
 
 
+def is_klog_line(line):
+    """Whether a line of kubectl's stderr is klog's (``E1128 18:43:41.000000 ...``), not the server's."""
+    return bool(_KLOG_RE.match(line))
+
+
 def clean_message(text, limit=600, secrets=()):
-    """The useful part of kubectl's stderr: no klog lines, no secrets (``secrets`` and every known
-    credential form, see ``_redact``), no control characters, bounded length."""
+    """The useful part of kubectl's stderr, or of any text from the server, on one line: no klog lines,
+    no secrets (``secrets`` and every known credential form, see ``_redact``), no control characters,
+    whitespace collapsed, bounded length."""
     lines = [line.strip() for line in (text or '').splitlines()]
-    lines = [line for line in lines if line and not _KLOG_RE.match(line)]
-    return sanitize(redact(' '.join(lines) or 'no message', secrets), limit)
+    lines = [line for line in lines if line and not is_klog_line(line)]
+    return sanitize(redact(re.sub(r'\s+', ' ', ' '.join(lines)).strip() or 'no message', secrets), limit)
 
 
 def find_kubeconfig(option, environ, home=None):
@@ -73,8 +79,13 @@ class Kubectl(object):
         # given by the caller is filled, so the caller can mask them in its own output too.
         self.secrets = secrets if secrets is not None else set()
 
+    def call(self, args, data=None):
+        """``(rc, stdout, stderr)`` of ``kubectl <base> args``, for callers that read stderr themselves
+        (the admission dry runs: the ``Warning`` lines and the ``Error from server (Reason)``)."""
+        return self.run(self.base + args, data=data)
+
     def _json(self, args, data=None):
-        rc, out, err = self.run(self.base + args, data=data)
+        rc, out, err = self.call(args, data=data)
         if rc != 0:
             raise ClusterError(clean_message(err or out, secrets=self.secrets))
         try:

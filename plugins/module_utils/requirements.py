@@ -97,6 +97,13 @@ EGRESS_TIMEOUT = 10.0
 # Seconds each Kubernetes API request may take (kubectl --request-timeout).
 KUBECTL_TIMEOUT = 10
 
+# The namespace Pixie is deployed to (px deploy's default), where the admission dry runs ask.
+PIXIE_NAMESPACE = 'pl'
+
+# The memory limit and request of each PEM pod, one per Linux node: Pixie's pemMemoryLimit default
+# (defaultMemoryLimit in src/utils/template_generator/vizier_yamls/vizier_yamls.go of pixie-io/pixie).
+PEM_MEMORY_LIMIT = '2Gi'
+
 
 def canonical_architecture(name):
     """The kernel's name for an architecture (``amd64`` -> ``x86_64``, ``arm64`` -> ``aarch64``)."""

@@ -16,11 +16,13 @@ description:
   - Asks the cluster, through C(kubectl), what the node checks cannot see, and evaluates each of Pixie's
     cluster requirements into a check - the Kubernetes version, the environment (EKS, EKS Fargate, GKE,
     GKE Autopilot, AKS, OpenShift, kOps, k0s, k3s, k3d, kind, minikube, Docker Desktop, self-hosted), the
-    nodes' kernels, architectures and operating systems, Fargate nodes, the right to create namespaces and a
-    default StorageClass.
+    nodes' kernels, architectures and operating systems, Fargate nodes, the right to create namespaces, a
+    default StorageClass, and whether the API server would admit Pixie's node agent pod in its namespace
+    (O(admission)).
   - Runs once, on the control node. C(kubectl) handles every kubeconfig and auth plugin (EKS, GKE, AKS, OIDC);
     it is run with list arguments, C(LC_ALL=C), JSON output and O(timeout) as its request timeout. It only
-    reads, apart from one C(SelfSubjectAccessReview), which changes nothing in the cluster.
+    reads, apart from one C(SelfSubjectAccessReview) and the server-side dry runs of O(admission), which change
+    nothing in the cluster.
   - The environment is decided from the API alone - C(gitVersion) suffixes, C(spec.providerID) prefixes, node
     labels, names and OS images, and the API groups some flavours serve. No other tool (C(kind), C(minikube),
     a cloud CLI) is run.
@@ -54,6 +56,12 @@ EXAMPLES = r'''
     kubeconfig: ~/.kube/prod.yaml
     context: prod-eu
     timeout: 30
+  register: pixie_cluster_info
+
+- name: Ask whether the cluster admits Pixie in its own namespace, with a 1Gi PEM memory limit
+  pixie_ops.preflight.cluster_info:
+    namespace: pixie
+    pem_memory_limit: 1Gi
   register: pixie_cluster_info
 
 - name: Stop when the cluster cannot run Pixie
@@ -99,10 +107,24 @@ cluster:
     checks:
       description:
         - The checks keyed by id - C(k8s_version), C(environment), C(node_kernels), C(node_architectures),
-          C(node_os), C(fargate_nodes), C(permissions), C(storage_class).
+          C(node_os), C(fargate_nodes), C(permissions), C(storage_class), and with O(admission) C(admission)
+          and C(namespace_quota).
+        - C(admission) is V(pass) when the API server admits the PEM pod, V(warn) when it admits it with
+          warnings (Pod Security C(warn)/C(audit) levels), V(fail) when a layer rejects it (the layer, its
+          reasons and a remedy for that layer in C(msg) and C(remedy)), V(unknown) when these credentials may
+          not dry-run a pod or the API does not support dry run.
+        - C(namespace_quota) fails when a ResourceQuota or LimitRange of O(namespace) rejects or caps the PEMs'
+          memory (O(pem_memory_limit) for each Linux node).
         - Each is C({status, msg, expected, actual, remedy}); C(status) is V(pass), V(warn), V(fail) or
           V(unknown).
       type: dict
+    admission:
+      description:
+        - What the dry runs asked - C(namespace), C(namespace_exists), C(judged_in) (the namespace the PEM pod
+          was dry-run in), C(warnings) (the admission warnings), C(scc) (on OpenShift, the SCC that admitted the
+          pod) and C(pem_pods) (the Linux nodes, one PEM each).
+      type: dict
+      returned: when O(admission) is true and the API answered
     status:
       description: V(fail) if any check fails, else V(warn) if any warns or is unknown, else V(pass).
       type: str

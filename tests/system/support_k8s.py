@@ -18,11 +18,19 @@ A fixture directory holds, each optional:
 - ``storageclasses.json`` the ``/apis/storage.k8s.io/v1/storageclasses`` answer; an empty list otherwise
 - ``access.json``         ``{"allowed": bool, "reason": str}``: the SelfSubjectAccessReview verdict;
                           allowed otherwise. The review's status is echoed onto the posted spec.
+- ``admission.json``      the admission layers (see :func:`load_admission`): which namespaces exist with
+                          which labels, their ResourceQuotas and LimitRanges, and what a server-side
+                          dry run (``?dryRun=All``) of a pod or namespace answers: the status code, the
+                          ``Status`` body and the ``Warning`` headers each layer really returns. Without
+                          it the cluster has the namespaces ``default``, ``kube-system`` and
+                          ``kube-public`` without labels and admits every dry run.
 - ``SOURCE.md``           where each object comes from
 
 Discovery (``/api``, ``/api/v1``, ``/apis/<group>/<version>``) is synthesised so that kubectl commands
 that map resources (``kubectl get nodes``, ``kubectl auth can-i``) work too. Every request is recorded
-in ``server.requests`` as ``(method, path)``.
+in ``server.requests`` as ``(method, path)``; POSTs also in ``server.posts`` as ``(path, query, body)``.
+A POST that is not a dry run (other than an access review) is refused with 405: the replay server
+is never asked to create anything.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,6 +38,7 @@ from __future__ import absolute_import, division, print_function
 import base64
 import contextlib
 import datetime
+import fnmatch
 import ipaddress
 import json
 import os
@@ -41,6 +50,7 @@ import tempfile
 import threading
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -69,8 +79,16 @@ RESOURCES = {
 }
 
 
+ADMISSION_FIXTURES = os.path.join(os.path.dirname(FIXTURES), 'k8s_admission')
+DEFAULT_NAMESPACES = {'default': {}, 'kube-system': {}, 'kube-public': {}}
+
+
 def fixture_dir(name):
     return os.path.join(FIXTURES, name)
+
+
+def admission_fixture_dir(name):
+    return os.path.join(ADMISSION_FIXTURES, name)
 
 
 def status_object(code, reason, message):
@@ -144,10 +162,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
-    def _send(self, code, obj):
+    def _send(self, code, obj, warnings=()):
         body = json.dumps(obj).encode()
         self.send_response(code)
         self.send_header('Content-Type', 'application/json')
+        for warning in warnings:
+            # RFC 7234 warn-code 299, agent "-", the text quoted: what kube-apiserver sends
+            self.send_header('Warning', '299 - %s' % json.dumps(warning))
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -178,20 +199,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append(('GET', path))
         if not self._authorised():
             return
+        rule = self.server.admission_rule('GET', path)
+        if rule is not None:
+            self._send(rule['code'], rule.get('body'), rule.get('warnings') or ())
+            return
         answer = self.server.answer(path)
-        if answer is None:
+        parts = path.strip('/').split('/')
+        if answer is None and len(parts) == 4 and parts[:3] == ['api', 'v1', 'namespaces']:
+            # what kube-apiserver answers for a namespace that does not exist
+            self._send(404, dict(status_object(404, 'NotFound', 'namespaces "%s" not found' % parts[3]),
+                                 details={'name': parts[3], 'kind': 'namespaces'}))
+        elif answer is None:
             self._send(404, status_object(404, 'NotFound', 'the server could not find the requested resource'))
         else:
             self._send(200, answer)
 
     def do_POST(self):
-        path = self.path.split('?', 1)[0]
+        path, dummy, query = self.path.partition('?')
         self.server.requests.append(('POST', path))
         body = self._read_body()
+        self.server.posts.append((path, query, body))
         if not self._authorised():
             return
         if path != '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews':
-            self._send(405, status_object(405, 'MethodNotAllowed', 'the replay server only answers access reviews'))
+            self._dry_run(path, parse_qs(query), body)
             return
         try:
             review = json.loads(body.decode() or '{}')
@@ -205,15 +236,79 @@ class _Handler(BaseHTTPRequestHandler):
             review['status']['reason'] = verdict['reason']
         self._send(201, review)
 
+    def _dry_run(self, path, query, body):
+        """A create of a pod or namespace: only ever as a dry run, answered as admission.json says."""
+        if query.get('dryRun') != ['All']:
+            self._send(405, status_object(405, 'MethodNotAllowed', 'the replay server only answers access reviews '
+                                          'and dry runs (dryRun=All)'))
+            return
+        try:
+            obj = json.loads(body.decode() or '{}')
+        except ValueError:
+            self._send(400, status_object(400, 'BadRequest', 'the request body is not JSON'))
+            return
+        rule = self.server.admission_rule('POST', path, body)
+        if rule is not None and rule.get('body') is not None:
+            self._send(rule['code'], rule['body'], rule.get('warnings') or ())
+            return
+        parts = path.strip('/').split('/')
+        if parts == ['api', 'v1', 'namespaces']:
+            kind = 'Namespace'
+        elif len(parts) == 5 and parts[:3] == ['api', 'v1', 'namespaces'] and parts[4] == 'pods':
+            kind = 'Pod'
+            if parts[3] not in self.server.namespaces:
+                name = parts[3]
+                self._send(404, dict(status_object(404, 'NotFound', 'namespaces "%s" not found' % name),
+                                     details={'name': name, 'kind': 'namespaces'}))
+                return
+            obj.setdefault('metadata', {})['namespace'] = parts[3]
+        else:
+            self._send(404, status_object(404, 'NotFound', 'the server could not find the requested resource'))
+            return
+        if obj.get('kind') != kind:
+            self._send(400, status_object(400, 'BadRequest', 'the body is a %r, not a %s' % (obj.get('kind'), kind)))
+            return
+        # What a real server echoes for a dry-run create: the object with the fields it sets.
+        meta = obj.setdefault('metadata', {})
+        meta.update({'uid': '8d0f6d0a-5f4c-4a36-9a4e-2c1f0d3b7e51', 'creationTimestamp': '2026-01-01T00:00:00Z'})
+        meta.update((rule or {}).get('metadata') or {})
+        obj['status'] = {'phase': 'Pending'} if kind == 'Pod' else {'phase': 'Active'}
+        self._send((rule or {}).get('code', 201), obj, (rule or {}).get('warnings') or ())
+
+
+def load_admission(directory):
+    """``admission.json`` of a fixture directory, with its defaults.
+
+    ``namespaces``: name -> labels of the namespaces that exist. ``resourcequotas`` / ``limitranges``:
+    namespace -> list of objects. ``cluster``: the tests/fixtures/k8s directory whose version, nodes, API
+    groups, StorageClasses and access verdict the server serves. ``answers``: a list of ``{method, path,
+    match_body, code, body, warnings, metadata}``; ``path`` is an fnmatch pattern over the request path
+    without the query, ``match_body`` a text the request body must contain; the first match answers
+    (``body`` the answer; for a dry-run create without ``body`` the object is echoed with ``code``,
+    ``warnings`` as ``Warning`` headers and ``metadata`` merged into its metadata).
+    """
+    admission = _load(directory, 'admission.json', {}) or {}
+    admission.setdefault('namespaces', dict(DEFAULT_NAMESPACES))
+    admission.setdefault('resourcequotas', {})
+    admission.setdefault('limitranges', {})
+    admission.setdefault('answers', [])
+    return admission
+
 
 class ReplayServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, directory, token):
         ThreadingHTTPServer.__init__(self, ('127.0.0.1', 0), _Handler)
-        self.directory = directory
         self.token = token
         self.requests = []
+        self.posts = []
+        self.admission = load_admission(directory)
+        self.namespaces = self.admission['namespaces']
+        if self.admission.get('cluster'):
+            # an admission fixture borrows the cluster (version, nodes, groups) of a tests/fixtures/k8s directory
+            directory = fixture_dir(self.admission['cluster'])
+        self.directory = directory
         apis = _load(directory, 'apis.json')
         if apis is None:
             apis = {'kind': 'APIGroupList', 'apiVersion': 'v1',
@@ -233,10 +328,44 @@ class ReplayServer(ThreadingHTTPServer):
                      'serverAddressByClientCIDRs': [{'clientCIDR': '0.0.0.0/0', 'serverAddress': '127.0.0.1'}]},
         }
 
+    def admission_rule(self, method, path, body=b''):
+        for rule in self.admission['answers']:
+            if rule.get('method', 'POST') == method and fnmatch.fnmatchcase(path, rule['path']) and \
+                    (not rule.get('match_body') or rule['match_body'].encode() in body):
+                return rule
+        return None
+
+    def _namespace(self, name):
+        return {'kind': 'Namespace', 'apiVersion': 'v1',
+                'metadata': {'name': name,
+                             'labels': dict(self.namespaces[name], **{'kubernetes.io/metadata.name': name})},
+                'spec': {'finalizers': ['kubernetes']}, 'status': {'phase': 'Active'}}
+
+    def _namespaced(self, path):
+        """Namespaces, and the ResourceQuotas and LimitRanges in them, from admission.json."""
+        parts = path.strip('/').split('/')
+        if parts[:3] != ['api', 'v1', 'namespaces']:
+            return None
+        if len(parts) == 3:
+            return {'kind': 'NamespaceList', 'apiVersion': 'v1', 'metadata': {},
+                    'items': [self._namespace(n) for n in sorted(self.namespaces)]}
+        if parts[3] not in self.namespaces:
+            return None
+        if len(parts) == 4:
+            return self._namespace(parts[3])
+        if len(parts) == 5 and parts[4] in ('resourcequotas', 'limitranges'):
+            kind = 'ResourceQuotaList' if parts[4] == 'resourcequotas' else 'LimitRangeList'
+            return {'kind': kind, 'apiVersion': 'v1', 'metadata': {},
+                    'items': self.admission[parts[4]].get(parts[3], [])}
+        return None
+
     def answer(self, path):
         path = path.rstrip('/') or '/'
         if path in self.objects:
             return self.objects[path]
+        namespaced = self._namespaced(path)
+        if namespaced is not None:
+            return namespaced
         if path == '/api/v1':
             return {'kind': 'APIResourceList', 'groupVersion': 'v1', 'resources': RESOURCES['v1']}
         parts = path.split('/')

@@ -62,6 +62,7 @@ PLAYBOOK = '''
         kubeconfig: "{{ item.kubeconfig | default(omit) }}"
         kubectl: "{{ item.kubectl | default(kubectl_path) }}"
         timeout: 5
+        admission: false   # the dry runs are tested in test_admission.py
       loop: "{{ cases }}"
       loop_control:
         label: "{{ item.name }}"
@@ -72,6 +73,7 @@ PLAYBOOK = '''
         kubeconfig: "{{ old_name_kubeconfig }}"
         kubectl: "{{ kubectl_path }}"
         timeout: 5
+        admission: false   # as above: the same options, the same checks
       register: asked_as_facts
 
     - name: Save the results

@@ -105,7 +105,8 @@ def hostile_kubectl(tmp_path):
 
 def _params(binary, config, timeout):
     return dict(kubectl=binary, kubeconfig=config, context=None, timeout=timeout, min_k8s_version='1.16',
-                min_kernel_version='4.14', supported_architectures=['x86_64'])
+                min_kernel_version='4.14', supported_architectures=['x86_64'], admission=False, namespace='pl',
+                pem_memory_limit='2Gi')
 
 
 def test_a_stuck_request_is_killed_and_reported_unknown(hostile_kubectl, monkeypatch):

@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kubectl as kubectl
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ClusterError
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import MASK
 
 
 # --- kubeconfig lookup and kubectl messages -------------------------------------------------------
@@ -42,3 +43,24 @@ def test_clean_message():
     assert 'abc123' not in kubectl.clean_message('Authorization: Bearer abc123 failed; token=abc123')
     assert kubectl.clean_message('') == 'no message'
     assert len(kubectl.clean_message('x' * 5000)) < 700
+    # One line, whatever the server's layout (the admission verdicts quote multi-line webhook answers).
+    assert kubectl.clean_message('policy a:\n   rule:\tdenied  \n\n') == 'policy a: rule: denied'
+    assert kubectl.clean_message('Authorization: Bearer abc.def\nnext') == 'Authorization: Bearer %s next' % MASK
+    assert len(kubectl.clean_message('x' * 700)) == 603
+
+
+def test_call_gives_stderr_as_printed_and_json_requests_use_it():
+    asked = []
+
+    def run(args, data=None):
+        asked.append((args, data))
+        return 1, '', 'Warning: would violate PodSecurity\nError from server (Forbidden): token=s3cret no\n'
+
+    client = kubectl.Kubectl(run, '/usr/bin/kubectl', '/k.yaml', 'prod', 5)
+    rc, out, err = client.call(['create', '--raw', '/api/v1/namespaces/pl/pods?dryRun=All', '-f', '-'], data='{}')
+    assert rc == 1 and err.startswith('Warning: would violate PodSecurity\n')
+    assert asked[0] == (['/usr/bin/kubectl', '--kubeconfig', '/k.yaml', '--context', 'prod', '--request-timeout', '5s',
+                         'create', '--raw', '/api/v1/namespaces/pl/pods?dryRun=All', '-f', '-'], '{}')
+    with pytest.raises(ClusterError) as exc:
+        client.get_raw('/version')
+    assert 's3cret' not in str(exc.value) and asked[1][0][-3:] == ['get', '--raw', '/version']

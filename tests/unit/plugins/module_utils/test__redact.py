@@ -109,7 +109,8 @@ def test_cluster_info_masks_the_kubeconfig_credentials(tmp_path, monkeypatch):
     monkeypatch.setenv('JUNK', '\x1b[2J')
     secrets = set()
     params = dict(kubectl=str(binary), kubeconfig=str(config), context=None, timeout=5, min_k8s_version='1.16',
-                  min_kernel_version='4.14', supported_architectures=['x86_64'])
+                  min_kernel_version='4.14', supported_architectures=['x86_64'], admission=True, namespace='pl',
+                  pem_memory_limit='2Gi')
     result = cluster.cluster_info(params, lambda name: None, dict(os.environ), secrets=secrets)
     shown = json.dumps(result)
     assert 'rejected the credentials' in result['checks']['k8s_version']['msg']

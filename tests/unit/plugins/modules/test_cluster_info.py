@@ -16,6 +16,7 @@ import sys
 import pytest
 import yaml
 
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _admission
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _cluster_checks as cluster_checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _environments as environments
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
@@ -47,7 +48,7 @@ def test_no_kubeconfig_gives_unknown_checks(run):
     facts = _facts(run({'kubectl': sys.executable}))
     assert facts['status'] == 'warn'
     assert facts['reachable'] is False
-    assert sorted(facts['checks']) == sorted(cluster_checks.CHECK_IDS)
+    assert sorted(facts['checks']) == sorted(cluster_checks.CHECK_IDS + _admission.CHECK_IDS)
     for check in facts['checks'].values():
         assert check['status'] == 'unknown'
         assert 'no kubeconfig' in check['msg'] and 'KUBECONFIG is not set' in check['msg']
@@ -80,6 +81,8 @@ def test_kubectl_option_that_is_not_executable(run, tmp_path):
     ({'min_kernel_version': 'new'}, 'option min_kernel_version: cannot find a version number'),
     ({'timeout': 0}, 'option timeout: must be at least 1 second'),
     ({'supported_architectures': []}, 'option supported_architectures: must name at least one'),
+    ({'namespace': 'Pixie_NS'}, "option namespace: 'Pixie_NS' is not a namespace name"),
+    ({'pem_memory_limit': 'lots'}, 'option pem_memory_limit: not a Kubernetes quantity'),
 ])
 def test_misuse_fails_with_a_message(run, args, message):
     result = run(dict(args, kubectl=sys.executable))
@@ -90,8 +93,11 @@ def test_misuse_fails_with_a_message(run, args, message):
 def test_documentation_matches_argument_spec_and_requirements(module_doc):
     doc = module_doc(cluster_info)
     options = doc['options']
-    assert sorted(options) == ['context', 'kubeconfig', 'kubectl', 'min_k8s_version', 'min_kernel_version',
-                               'supported_architectures', 'timeout']
+    assert sorted(options) == ['admission', 'context', 'kubeconfig', 'kubectl', 'min_k8s_version',
+                               'min_kernel_version', 'namespace', 'pem_memory_limit', 'supported_architectures',
+                               'timeout']
+    assert options['namespace']['default'] == requirements.PIXIE_NAMESPACE
+    assert options['pem_memory_limit']['default'] == requirements.PEM_MEMORY_LIMIT
     assert options['min_k8s_version']['default'] == requirements.MIN_K8S_VERSION
     assert options['min_kernel_version']['default'] == requirements.MIN_KERNEL_VERSION
     assert options['supported_architectures']['default'] == requirements.SUPPORTED_ARCHITECTURES

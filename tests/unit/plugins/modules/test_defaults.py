@@ -42,7 +42,15 @@ SHOWN = {
     'MIN_K8S_VERSION': ('pixie_preflight_min_k8s_version',
                         [(cluster_info, 'min_k8s_version'), (cluster_facts, 'min_k8s_version')]),
     'KUBECTL_TIMEOUT': ('pixie_preflight_kubectl_timeout', [(cluster_info, 'timeout'), (cluster_facts, 'timeout')]),
+    'PIXIE_NAMESPACE': ('pixie_preflight_namespace', [(cluster_info, 'namespace'), (cluster_facts, 'namespace')]),
+    'PEM_MEMORY_LIMIT': ('pixie_preflight_pem_memory_limit',
+                         [(cluster_info, 'pem_memory_limit'), (cluster_facts, 'pem_memory_limit')]),
 }
+
+# Role variables of module options that the role does not pass on yet (the role belongs to the lead,
+# who adds them when merging issue 13). Until the role defines one, its role and README rows are
+# skipped; once roles/pixie_preflight/defaults/main.yml has it, it is checked like the others.
+ROLE_PENDING = {'pixie_preflight_namespace', 'pixie_preflight_pem_memory_limit'}
 
 # Role variables that deliberately differ from the module default, with the role's value and why.
 # The test fails when the role changes, so the entry is looked at again.
@@ -71,6 +79,11 @@ def _option(doc, path):
     return option
 
 
+def _skip_if_pending(variable):
+    if variable in ROLE_PENDING and variable not in _yaml(ROLE, 'defaults', 'main.yml'):
+        pytest.skip('%s: the role does not define it yet (issue 13, the lead adds it)' % variable)
+
+
 def _readme_variables():
     with open(os.path.join(ROOT, 'README.md')) as handle:
         text = handle.read()
@@ -97,12 +110,15 @@ def test_argument_specs_use_the_defaults():
     assert specs['cluster']['min_k8s_version']['default'] == requirements.MIN_K8S_VERSION
     assert specs['cluster']['min_kernel_version']['default'] == requirements.MIN_KERNEL_VERSION
     assert specs['cluster']['supported_architectures']['default'] == requirements.SUPPORTED_ARCHITECTURES
+    assert specs['cluster']['namespace']['default'] == requirements.PIXIE_NAMESPACE
+    assert specs['cluster']['pem_memory_limit']['default'] == requirements.PEM_MEMORY_LIMIT
 
 
 @pytest.mark.parametrize('constant', sorted(SHOWN))
 def test_role_defaults_and_argument_specs_show_the_default(constant):
     value = getattr(requirements, constant)
     variable = SHOWN[constant][0]
+    _skip_if_pending(variable)
     expected = ROLE_DIFFERS.get(variable, value)
     defaults = _yaml(ROLE, 'defaults', 'main.yml')
     assert _same(defaults[variable], expected), 'roles/pixie_preflight/defaults/main.yml: %s' % variable
@@ -118,6 +134,7 @@ def test_role_defaults_and_argument_specs_show_the_default(constant):
 def test_readme_variable_table_shows_the_default(constant):
     value = getattr(requirements, constant)
     variable = SHOWN[constant][0]
+    _skip_if_pending(variable)
     dummy, table = _readme_variables()
     assert variable in table, 'README.md variable table has no row for %s' % variable
     assert _same(table[variable], ROLE_DIFFERS.get(variable, value)), 'README.md: %s' % variable
@@ -130,6 +147,10 @@ def test_readme_check_tables_show_the_thresholds():
     assert '`min_memory_mib` (%d)' % requirements.MIN_MEMORY_MIB in text
     assert '`min_k8s_version` (%s)' % requirements.MIN_K8S_VERSION in text
     assert "kernel ≥ %s" % requirements.MIN_KERNEL_VERSION in text
+    assert 'and `/sys`) in `%s`:' % requirements.PIXIE_NAMESPACE in text
+    quota_row = 'in `%s` rejects or caps the PEMs\' memory (%s each' % (requirements.PIXIE_NAMESPACE,
+                                                                        requirements.PEM_MEMORY_LIMIT)
+    assert quota_row in text
     tested = ', '.join('%s %s+' % (name, version) for name, version in (
         ('Ubuntu', requirements.TESTED_DISTRIBUTIONS['ubuntu']), ('Debian', requirements.TESTED_DISTRIBUTIONS['debian']),
         ('RHEL', requirements.TESTED_DISTRIBUTIONS['rhel']), ('COS', requirements.TESTED_DISTRIBUTIONS['cos'])))
