@@ -47,14 +47,8 @@ SHOWN = {
                          [(cluster_info, 'pem_memory_limit'), (cluster_facts, 'pem_memory_limit')]),
 }
 
-# Role variables of module options that the role does not pass on yet (the role belongs to the lead,
-# who adds them when merging issue 13). Until the role defines one, its role and README rows are
-# skipped; once roles/pixie_preflight/defaults/main.yml has it, it is checked like the others.
-ROLE_PENDING = {'pixie_preflight_namespace', 'pixie_preflight_pem_memory_limit'}
-
-# Role variables that deliberately differ from the module default, with the role's value and why.
-# The test fails when the role changes, so the entry is looked at again.
-# Role defaults that deliberately differ from the modules' (none today).
+# Role variables that deliberately differ from the module default, with the role's value and why
+# (none today). The test fails when the role changes, so the entry is looked at again.
 ROLE_DIFFERS = {}
 
 
@@ -77,11 +71,6 @@ def _option(doc, path):
     for part in path.split('.'):
         option = option['suboptions'][part]
     return option
-
-
-def _skip_if_pending(variable):
-    if variable in ROLE_PENDING and variable not in _yaml(ROLE, 'defaults', 'main.yml'):
-        pytest.skip('%s: the role does not define it yet (issue 13, the lead adds it)' % variable)
 
 
 def _readme_variables():
@@ -118,7 +107,6 @@ def test_argument_specs_use_the_defaults():
 def test_role_defaults_and_argument_specs_show_the_default(constant):
     value = getattr(requirements, constant)
     variable = SHOWN[constant][0]
-    _skip_if_pending(variable)
     expected = ROLE_DIFFERS.get(variable, value)
     defaults = _yaml(ROLE, 'defaults', 'main.yml')
     assert _same(defaults[variable], expected), 'roles/pixie_preflight/defaults/main.yml: %s' % variable
@@ -134,7 +122,6 @@ def test_role_defaults_and_argument_specs_show_the_default(constant):
 def test_readme_variable_table_shows_the_default(constant):
     value = getattr(requirements, constant)
     variable = SHOWN[constant][0]
-    _skip_if_pending(variable)
     dummy, table = _readme_variables()
     assert variable in table, 'README.md variable table has no row for %s' % variable
     assert _same(table[variable], ROLE_DIFFERS.get(variable, value)), 'README.md: %s' % variable
