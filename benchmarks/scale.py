@@ -10,8 +10,10 @@ run and on the same hosts:
   ansible all -m ansible.builtin.setup           (what a kubespray-style preflight pays first)
   ansible all -m pixie_ops.preflight.node_facts  (the node checks alone)
   ansible-playbook playbooks/preflight.yml        (node play with egress, and the report; no cluster)
-and prints the median wall time of each, the cost per host and the ratios to ping, then, for one
-more run of the preflight, the seconds each of its tasks took (where the time per host goes).
+and prints the median wall time of each, the cost per host and the ratios to ping, and the same for
+the CPU seconds each command used (its own and its children's: the controller, the forked workers
+and the module runs), which a busy machine disturbs much less than wall time. Then, for one more
+run of the preflight, the seconds each of its tasks took (where the time per host goes).
 It prints figures; it asserts nothing.
 
   .venv/bin/python benchmarks/scale.py --hosts 20,100,300 --repeat 3
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,14 +51,20 @@ def make_workspace(tmp, hosts):
     return os.path.join(tmp, 'collections'), inventory
 
 
+def _cpu_of_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command, env, cwd, expect=(0,)):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds) of one run of ``command``."""
+    start, cpu_start = time.perf_counter(), _cpu_of_children()
     done = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           check=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _cpu_of_children() - cpu_start
     if done.returncode not in expect:
         raise SystemExit('%s failed (%d): %s' % (' '.join(command), done.returncode, done.stderr.decode()[-2000:]))
-    return elapsed
+    return elapsed, cpu
 
 
 def task_seconds(command, env, cwd):
@@ -77,7 +86,8 @@ def main():
 
     print('ansible-core from %s, %d CPUs, forks %d, median of %d runs' % (bin_dir, os.cpu_count() or 0, args.forks,
                                                                           args.repeat))
-    print('%6s %-24s %9s %12s %9s' % ('hosts', 'command', 'median s', 'ms per host', 'vs ping'))
+    print('%6s %-24s %9s %12s %9s %9s %9s' % ('hosts', 'command', 'median s', 'ms per host', 'vs ping', 'CPU s',
+                                              'CPU vs ping'))
     with tempfile.TemporaryDirectory(prefix='pixie-bench-') as tmp, \
             support_tls.cloud_server(tmp) as (cloud_host, cloud_port, ca_path):
         for hosts in [int(item) for item in args.hosts.split(',')]:
@@ -101,14 +111,17 @@ def main():
                 # This machine fails some node checks (it is a container), so the play exits 2.
                 ('preflight.yml', preflight, (0, 2)),
             ]
-            medians = {}
+            medians, cpus = {}, {}
             for name, command, expect in commands:
                 timed(command, env, work, expect)          # warm-up: byte-compile, page cache
-                medians[name] = statistics.median(timed(command, env, work, expect) for dummy in range(args.repeat))
+                runs = [timed(command, env, work, expect) for dummy in range(args.repeat)]
+                medians[name] = statistics.median(wall for wall, cpu in runs)
+                cpus[name] = statistics.median(cpu for wall, cpu in runs)
             for name, dummy, dummy in commands:
                 median = medians[name]
                 ratio = median / medians['ansible -m ping']
-                print('%6d %-24s %9.2f %12.1f %8.2fx' % (hosts, name, median, 1000 * median / hosts, ratio))
+                print('%6d %-24s %9.2f %12.1f %8.2fx %9.2f %10.2fx' % (hosts, name, median, 1000 * median / hosts, ratio,
+                                                                   cpus[name], cpus[name] / cpus['ansible -m ping']))
             print('%6d preflight.yml / setup = %.2f' % (hosts, medians['preflight.yml'] / medians['ansible -m setup']))
             print('%6d preflight.yml, seconds per task (one more run):' % hosts)
             for line in task_seconds(preflight, env, work):

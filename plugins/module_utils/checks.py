@@ -73,3 +73,16 @@ def skip_checks(checks, skip_ids, reason='skipped by the skip list'):
             check['msg'] = '%s (%s)' % (check.get('msg'), reason)
         result[check_id] = check
     return result
+
+
+def summary(checks):
+    """One line for a dict of checks: the overall status and the ids of the checks that did not pass,
+    worst first, e.g. ``fail: kernel_version fails; kernel_headers, memory warn``."""
+    by_status = {}
+    for check_id in sorted(checks):
+        by_status.setdefault(checks[check_id].get('status'), []).append(check_id)
+    parts = ['%s %s' % (', '.join(by_status[status]), {FAIL: 'fails' if len(by_status[status]) == 1 else 'fail',
+                                                        UNKNOWN: 'unknown', WARN: 'warn' if len(by_status[status]) > 1
+                                                        else 'warns'}[status])
+             for status in (FAIL, UNKNOWN, WARN) if by_status.get(status)]
+    return '%s: %s' % (overall_status(checks), '; '.join(parts) if parts else 'every check passes')

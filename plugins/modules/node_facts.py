@@ -128,6 +128,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+msg:
+  description:
+    - One line on the node's checks (the C(status) of C(pixie_node)) and the ids of the checks that did not pass,
+      worst first.
+  returned: always
+  type: str
+  sample: 'warn: kernel_headers warns'
 ansible_facts:
   description: Facts about the node.
   returned: always
@@ -248,6 +255,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
@@ -280,7 +288,7 @@ def main():
                                 dict(os.environ), **params)
     except UsageError as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, ansible_facts={'pixie_node': facts})
+    module.exit_json(changed=False, msg=checks.summary(facts['checks']), ansible_facts={'pixie_node': facts})
 
 
 if __name__ == '__main__':

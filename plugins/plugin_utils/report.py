@@ -46,7 +46,8 @@ def _registered_error(result):
         return 'no result: the node play did not run on this host'
     if result.get('unreachable'):
         return 'unreachable: %s' % (result.get('msg') or 'no message')
-    if result.get('failed'):
+    if result.get('failed') and not _node_data(result):
+        # A result that carries the node's data ran: its failure was the role's signal to remediate.
         msg = result.get('msg') or 'the module failed'
         detail = result.get('module_stderr') or result.get('module_stdout') or ''
         detail = detail.strip().splitlines()[-1] if detail.strip() else ''
@@ -91,6 +92,12 @@ def host_record(result, after=None, remediation_error=None, node_name=None):
     record['checks'] = checks
     record['node'] = node
     return record
+
+
+def _node_data(result):
+    """The node's data in a registered node_facts result, or None."""
+    facts = result.get('ansible_facts')
+    return facts.get('pixie_node') if isinstance(facts, dict) and isinstance(facts.get('pixie_node'), dict) else None
 
 
 def is_record(value):
