@@ -49,6 +49,7 @@ def test_facts_for_a_tree(run, tmp_path):
     assert fact['checks']['memory']['status'] == 'warn'
     assert fact['checks']['kernel_headers']['status'] == 'fail'     # no headers, no config
     assert fact['status'] == 'fail'
+    assert outcome.result['msg'].startswith('fail: ') and 'kernel_headers' in outcome.result['msg']
     json.dumps(outcome.result)                                       # the result is plain JSON
 
 

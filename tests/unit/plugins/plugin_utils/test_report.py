@@ -166,6 +166,18 @@ def test_host_record_from_registered_results():
     assert report.host_record(None)['error'].startswith('no result')
 
 
+def test_host_record_of_a_check_failed_on_purpose_to_remediate():
+    # The role's failed_when marks a node missing headers as failed (its rescue remediates): the
+    # result still carries the node's data, so it is a record of checks, not a host error.
+    checks = node()['checks']
+    checks['kernel_headers'] = make_check('warn', 'no headers', 'x', None, 'install')
+    record = report.host_record(_registered(checks, failed=True, failed_when_result=True))
+    assert record['error'] is None and record['checks']['kernel_headers']['status'] == 'warn'
+    # ... while a failed module run without data stays a host error, with or without failed_when.
+    broken = report.host_record({'failed': True, 'failed_when_result': True, 'msg': 'MODULE FAILURE'})
+    assert broken['error'] == 'MODULE FAILURE' and broken['checks'] is None
+
+
 def test_host_record_after_remediation_keeps_egress():
     before = node(memory='pass')['checks']
     before['kernel_headers'] = make_check('warn', 'no headers', 'x', None, 'install')
