@@ -20,9 +20,10 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._hostfs import (
     host_path, open_regular, read_limited, resolve_in_root, under_root)
 
-# A config line: CONFIG_FOO=y / =m / ="string" / =0x10; "# CONFIG_FOO is not set" means n.
-_CONFIG_SET_RE = re.compile(r'^(CONFIG_[A-Za-z0-9_]+)=(.*)$')
-_CONFIG_UNSET_RE = re.compile(r'^#\s*(CONFIG_[A-Za-z0-9_]+) is not set\s*$')
+# A config line: CONFIG_FOO=y / =m / ="string" / =0x10; "# CONFIG_FOO is not set" means n. One
+# multi-line pattern over the whole text, so a file of a million blank lines costs one linear scan.
+_CONFIG_LINE_RE = re.compile(
+    r'^[ \t]*(?:(CONFIG_[A-Za-z0-9_]+)=([^\r\n]*)|#[ \t]*(CONFIG_[A-Za-z0-9_]+) is not set[ \t]*)\r?$', re.M)
 
 # A kernel config is a few hundred KiB; refuse to read more than this from any one file.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -67,11 +68,13 @@ def read_config_file(path):
 
 
 def find_kernel_config(host_root, release, running=True):
-    """Return ``(path_on_node, text)`` for the first readable kernel config, or ``(None, None)``."""
+    """Return ``(path_on_node, text)`` for the first readable kernel config (one with at least one
+    option line), or ``(None, None)``."""
     for candidate in config_candidates(release, running):
         real = host_path(host_root, candidate)
         text = read_config_file(real) if real else None
-        if text is not None:
+        # An empty, truncated or foreign file (no option line at all) is no config: try the next.
+        if text is not None and _CONFIG_LINE_RE.search(text):
             return candidate, text
     return None, None
 
@@ -82,15 +85,11 @@ def parse_kernel_config(text):
     Values keep their raw form (``y``, ``m``, ``"string"``, ``0x10``). Other lines are ignored.
     """
     options = {}
-    for line in text.splitlines():
-        line = line.strip()
-        match = _CONFIG_SET_RE.match(line)
-        if match:
+    for match in _CONFIG_LINE_RE.finditer(text):
+        if match.group(1):
             options[match.group(1)] = match.group(2).strip()
-            continue
-        match = _CONFIG_UNSET_RE.match(line)
-        if match:
-            options[match.group(1)] = 'n'
+        else:
+            options[match.group(3)] = 'n'
     return options
 
 
