@@ -20,10 +20,9 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._hostfs import (
     host_path, open_regular, read_limited, resolve_in_root, under_root)
 
-# A config line: CONFIG_FOO=y / =m / ="string" / =0x10; "# CONFIG_FOO is not set" means n. One
-# multi-line pattern over the whole text, so a file of a million blank lines costs one linear scan.
-_CONFIG_LINE_RE = re.compile(
-    r'^[ \t]*(?:(CONFIG_[A-Za-z0-9_]+)=([^\r\n]*)|#[ \t]*(CONFIG_[A-Za-z0-9_]+) is not set[ \t]*)\r?$', re.M)
+# A config line: CONFIG_FOO=y / =m / ="string" / =0x10; "# CONFIG_FOO is not set" means n.
+_CONFIG_SET_RE = re.compile(r'^(CONFIG_[A-Za-z0-9_]+)=(.*)$')
+_CONFIG_UNSET_RE = re.compile(r'^#\s*(CONFIG_[A-Za-z0-9_]+) is not set\s*$')
 
 # A kernel config is a few hundred KiB; refuse to read more than this from any one file.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -74,7 +73,7 @@ def find_kernel_config(host_root, release, running=True):
         real = host_path(host_root, candidate)
         text = read_config_file(real) if real else None
         # An empty, truncated or foreign file (no option line at all) is no config: try the next.
-        if text is not None and _CONFIG_LINE_RE.search(text):
+        if text is not None and any(_parse_line(line) for line in _option_lines(text)):
             return candidate, text
     return None, None
 
@@ -85,12 +84,36 @@ def parse_kernel_config(text):
     Values keep their raw form (``y``, ``m``, ``"string"``, ``0x10``). Other lines are ignored.
     """
     options = {}
-    for match in _CONFIG_LINE_RE.finditer(text):
-        if match.group(1):
-            options[match.group(1)] = match.group(2).strip()
-        else:
-            options[match.group(3)] = 'n'
+    for line in _option_lines(text):
+        parsed = _parse_line(line)
+        if parsed:
+            options[parsed[0]] = parsed[1]
     return options
+
+
+def _option_lines(text):
+    """Each line that holds ``CONFIG_``, in order. Only those are looked at: ``str.find`` skips the
+    rest at memory speed, so a file of a million blank lines costs one linear scan."""
+    position = 0
+    while True:
+        found = text.find('CONFIG_', position)
+        if found < 0:
+            return
+        start = text.rfind('\n', 0, found) + 1
+        end = text.find('\n', found)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        position = end + 1
+
+
+def _parse_line(line):
+    """``(name, value)`` of one config line, or None when it sets nothing."""
+    line = line.strip()
+    match = _CONFIG_SET_RE.match(line)
+    if match:
+        return match.group(1), match.group(2).strip()
+    match = _CONFIG_UNSET_RE.match(line)
+    return (match.group(1), 'n') if match else None
 
 
 def missing_config_options(options, required):

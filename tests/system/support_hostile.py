@@ -19,8 +19,10 @@ Behaviours (each reads the client's first request head or TLS ClientHello first)
 
 from __future__ import absolute_import, division, print_function
 
+import collections
 import contextlib
 import itertools
+import json
 import os
 import socket
 import ssl
@@ -68,6 +70,53 @@ def hostile(ns, behaviour, port=8443, cert=None, key=None):
     finally:
         process.kill()
         process.wait()
+
+
+# The adversarial suite's tally: cases run and cases that held, by class (hang, crash, leak, wrong).
+CLASSES = ('hang', 'crash', 'leak', 'wrong')
+TALLY = collections.OrderedDict((klass, {'run': 0, 'held': 0, 'slowest_s': 0.0}) for klass in CLASSES)
+MODULES = 'ansible_collections.pixie_ops.preflight.plugins.modules.'
+
+
+def run_module(name, args, seconds, directory, ns=None, env=None):
+    """Run module ``name`` with ``args`` as a process (inside namespace ``ns`` when given), killed
+    at ``seconds``. Returns ``(result dict or None, stdout, stderr, elapsed, timed_out)``."""
+    path = os.path.join(str(directory), 'args-%d.json' % next(_COUNTER))
+    with open(path, 'w') as handle:
+        json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
+    argv = (['ip', 'netns', 'exec', ns] if ns else []) + [sys.executable, '-m', MODULES + name, path]
+    run_env = dict(os.environ, LC_ALL='C', **(env or {}))
+    for key in ('https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'):
+        if not env or key not in env:
+            run_env.pop(key, None)
+    started = time.monotonic()
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=seconds, env=run_env, cwd=str(directory))
+    except subprocess.TimeoutExpired as exc:
+        return None, exc.stdout or b'', exc.stderr or b'', time.monotonic() - started, True
+    elapsed = time.monotonic() - started
+    try:
+        result = json.loads(done.stdout.decode('utf-8', 'replace'))
+    except ValueError:
+        result = None
+    return result, done.stdout, done.stderr, elapsed, False
+
+
+def tally(klass, elapsed, held):
+    """Count one case of ``klass``; ``held``: it ended in time, without traceback or leak, right."""
+    entry = TALLY[klass]
+    entry['run'] += 1
+    entry['held'] += 1 if held else 0
+    entry['slowest_s'] = max(entry['slowest_s'], round(elapsed, 2))
+
+
+def tally_lines():
+    """The figures, one line a class, and the total."""
+    lines = ['%-5s %2d cases, %2d held, slowest %.2f s' % (klass, entry['run'], entry['held'], entry['slowest_s'])
+             for klass, entry in TALLY.items()]
+    lines.append('total %2d cases, %2d held' % (sum(e['run'] for e in TALLY.values()),
+                                                sum(e['held'] for e in TALLY.values())))
+    return lines
 
 
 def _read_head(conn):
