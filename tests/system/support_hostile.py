@@ -40,9 +40,9 @@ def have_netns():
     if os.geteuid() != 0 or not os.path.exists('/usr/sbin/ip') and not os.path.exists('/sbin/ip'):
         return False
     name = 'pxh-probe-%d' % os.getpid()
-    made = subprocess.run(['ip', 'netns', 'add', name], capture_output=True).returncode == 0
+    made = subprocess.run(['ip', 'netns', 'add', name], capture_output=True, check=False).returncode == 0
     if made:
-        subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
+        subprocess.run(['ip', 'netns', 'del', name], capture_output=True, check=False)
     return made
 
 
@@ -55,7 +55,7 @@ def netns():
         subprocess.run(['ip', 'netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up'], check=True)
         yield name
     finally:
-        subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
+        subprocess.run(['ip', 'netns', 'del', name], capture_output=True, check=False)
 
 
 @contextlib.contextmanager
@@ -91,7 +91,7 @@ def run_module(name, args, seconds, directory, ns=None, env=None):
             run_env.pop(key, None)
     started = time.monotonic()
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=seconds, env=run_env, cwd=str(directory))
+        done = subprocess.run(argv, capture_output=True, timeout=seconds, env=run_env, cwd=str(directory), check=False)
     except subprocess.TimeoutExpired as exc:
         return None, exc.stdout or b'', exc.stderr or b'', time.monotonic() - started, True
     elapsed = time.monotonic() - started

@@ -70,4 +70,3 @@ def test_kubernetes_corpus_agrees_with_the_api_servers_own_major_and_minor(clust
         assert kubelet['major'] == parsed['major'] and abs(kubelet['minor'] - parsed['minor']) <= 3
         if info.get('operatingSystem', 'linux') == 'linux':
             assert versions.normalize(info['kernelVersion']) is not None, info['kernelVersion']
-
