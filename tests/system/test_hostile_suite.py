@@ -38,9 +38,11 @@ HAVE_NETNS = support_hostile.have_netns()
 def print_tally(request):
     yield
     writer = request.config.pluginmanager.getplugin('terminalreporter')
-    lines = ['adversarial suite, cases per class:'] + support_hostile.tally_lines()
-    for line in lines:
-        (writer.write_line if writer else print)(line)
+    capture = request.config.pluginmanager.getplugin('capturemanager')
+    lines = ['', 'adversarial suite, cases per class:'] + support_hostile.tally_lines()
+    with capture.global_and_fixture_disabled() if capture else contextlib.suppress():
+        for line in lines:
+            (writer.write_line if writer else print)(line)
     out = os.environ.get('PIXIE_HOSTILE_TALLY')
     if out:
         with open(out, 'w') as handle:
