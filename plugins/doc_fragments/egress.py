@@ -26,7 +26,9 @@ options:
     default: 443
   timeout:
     description:
-      - Seconds each step (DNS, connect, proxy, TLS, HTTP/2) may take before it counts as failed, at most 86400.
+      - Seconds the whole probe may take (DNS, connect, the proxy's CONNECT answer, TLS, re-fetching an untrusted
+        certificate to name its issuer, HTTP/2), at most 86400. Each step gets what is left, and the step that
+        runs out of time is the one that fails.
     type: float
     default: 10
   proxy:

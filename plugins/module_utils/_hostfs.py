@@ -141,16 +141,18 @@ def _kind(mode):
 def read_limited(handle, limit, whole=True):
     """At most ``limit`` bytes of an open file. When it holds more: ValueError if the ``whole`` file
     was wanted, else its first ``limit`` bytes."""
-    data = b''
+    chunks = []
+    size = 0
     while True:
-        chunk = handle.read(min(_CHUNK, limit + 1 - len(data)))
+        chunk = handle.read(min(_CHUNK, limit + 1 - size))
         if not chunk:
-            return data
-        data += chunk
-        if len(data) > limit:
+            return b''.join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
             if whole:
                 raise ValueError('larger than %d bytes' % limit)
-            return data[:limit]
+            return b''.join(chunks)[:limit]
 
 
 def read_file(host_root, path, limit=DEFAULT_LIMIT, whole=True):

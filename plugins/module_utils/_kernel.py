@@ -67,11 +67,13 @@ def read_config_file(path):
 
 
 def find_kernel_config(host_root, release, running=True):
-    """Return ``(path_on_node, text)`` for the first readable kernel config, or ``(None, None)``."""
+    """Return ``(path_on_node, text)`` for the first readable kernel config (one with at least one
+    option line), or ``(None, None)``."""
     for candidate in config_candidates(release, running):
         real = host_path(host_root, candidate)
         text = read_config_file(real) if real else None
-        if text is not None:
+        # An empty, truncated or foreign file (no option line at all) is no config: try the next.
+        if text is not None and any(_parse_line(line) for line in _option_lines(text)):
             return candidate, text
     return None, None
 
@@ -82,16 +84,36 @@ def parse_kernel_config(text):
     Values keep their raw form (``y``, ``m``, ``"string"``, ``0x10``). Other lines are ignored.
     """
     options = {}
-    for line in text.splitlines():
-        line = line.strip()
-        match = _CONFIG_SET_RE.match(line)
-        if match:
-            options[match.group(1)] = match.group(2).strip()
-            continue
-        match = _CONFIG_UNSET_RE.match(line)
-        if match:
-            options[match.group(1)] = 'n'
+    for line in _option_lines(text):
+        parsed = _parse_line(line)
+        if parsed:
+            options[parsed[0]] = parsed[1]
     return options
+
+
+def _option_lines(text):
+    """Each line that holds ``CONFIG_``, in order. Only those are looked at: ``str.find`` skips the
+    rest at memory speed, so a file of a million blank lines costs one linear scan."""
+    position = 0
+    while True:
+        found = text.find('CONFIG_', position)
+        if found < 0:
+            return
+        start = text.rfind('\n', 0, found) + 1
+        end = text.find('\n', found)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        position = end + 1
+
+
+def _parse_line(line):
+    """``(name, value)`` of one config line, or None when it sets nothing."""
+    line = line.strip()
+    match = _CONFIG_SET_RE.match(line)
+    if match:
+        return match.group(1), match.group(2).strip()
+    match = _CONFIG_UNSET_RE.match(line)
+    return (match.group(1), 'n') if match else None
 
 
 def missing_config_options(options, required):

@@ -19,6 +19,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _packag
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _container as container
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress_probe
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _elf as elf
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _hostfs as hostfs
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kernel as kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node_checks
@@ -40,13 +41,13 @@ def validate_requirements(options):
     for key, value in options.items():
         if value is not None:
             result[key] = value
-    if versions.try_parse(str(result['min_kernel_version'])) is None:
+    result['min_kernel_version'] = _as_text(result['min_kernel_version'], 'min_kernel_version')
+    if versions.try_parse(result['min_kernel_version']) is None:
         raise UsageError('min_kernel_version %r is not a kernel version like 4.14'
-                         % (result['min_kernel_version'],))
-    result['min_kernel_version'] = str(result['min_kernel_version'])
+                         % (result['min_kernel_version'][:80],))
     for key in ('min_memory_mib', 'recommended_memory_mib'):
-        if not isinstance(result[key], int) or result[key] < 0:
-            raise UsageError('%s must be a whole number of MiB, got %r' % (key, result[key]))
+        if not isinstance(result[key], int) or not 0 <= result[key] < 2 ** 53:
+            raise UsageError('%s must be a whole number of MiB, got %s' % (key, _as_text(result[key], key)[:80]))
     if result['recommended_memory_mib'] < result['min_memory_mib']:
         raise UsageError('recommended_memory_mib (%d) is below min_memory_mib (%d)'
                          % (result['recommended_memory_mib'], result['min_memory_mib']))
@@ -54,12 +55,20 @@ def validate_requirements(options):
         raise UsageError('supported_architectures must name at least one architecture')
     tested = {}
     for ident, minimum in (result['tested_distributions'] or {}).items():
-        minimum = '' if minimum is None else str(minimum)
+        minimum = '' if minimum is None else _as_text(minimum, 'tested_distributions[%s]' % (ident,))
         if minimum and versions.try_parse(minimum) is None:
-            raise UsageError('tested_distributions[%s]: %r is not a version' % (ident, minimum))
+            raise UsageError('tested_distributions[%s]: %r is not a version' % (ident, minimum[:80]))
         tested[str(ident).lower()] = minimum
     result['tested_distributions'] = tested
     return result
+
+
+def _as_text(value, what):
+    """``str(value)``; UsageError for an integer past Python's digit limit (4300 digits)."""
+    try:
+        return str(value)
+    except ValueError:
+        raise UsageError('%s is a number too long to be read' % what)
 
 
 def parse_meminfo(text):
@@ -131,25 +140,19 @@ def gather(host_root='/', kernel_release=None):
     problems = {}
     facts = {'host_root': host_root, PROBLEMS: problems}
 
-    ostype = hostfs.read_first_line(host_root, '/proc/sys/kernel/ostype')
-    if not ostype and uname is not None:
-        ostype = uname.sysname
-    facts['os'] = ostype
-
     release, source, running = _kernel_release(host_root, kernel_release, live, uname)
     facts['kernel_release'] = release
     facts['kernel_release_source'] = source
     facts['kernel_release_running'] = bool(release) and release == running
     facts['kernel_version'] = versions.normalize(release) if release else None
 
-    arch = hostfs.read_first_line(host_root, '/proc/sys/kernel/arch')
-    if not arch and uname is not None:
-        arch = uname.machine
-    facts['architecture'] = arch
-
     path, fields = osrelease.read_os_release(host_root)
     facts['os_release_path'] = path
     facts['distribution'] = osrelease.distribution(fields) if fields is not None else None
+    # OS and architecture: /proc, uname on the node itself, else the tree (never this machine's uname).
+    identity, found_problems = elf.identify(host_root, live, uname, facts['distribution'])
+    facts.update(identity)
+    problems.update(found_problems)
 
     meminfo, problems['memory'] = hostfs.read_file(host_root, '/proc/meminfo')
     facts['memory_mib'] = parse_meminfo(meminfo.decode('utf-8', 'replace')) if meminfo is not None else None

@@ -31,6 +31,9 @@ def _problem(facts, check_id):
 
 def _check_os(facts, req):
     actual = facts.get('os')
+    if not actual:
+        return chk.make_check(chk.UNKNOWN, 'cannot tell the OS: %s' % (_problem(facts, 'os') or 'nothing says'),
+                              'Linux', None, 'Check that the host root is right (with /proc, or os-release).')
     if actual == 'Linux':
         return chk.make_check(chk.PASS, 'Linux node', 'Linux', actual)
     return chk.make_check(
@@ -41,6 +44,10 @@ def _check_os(facts, req):
 def _check_architecture(facts, req):
     actual = facts.get('architecture')
     supported = [requirements.canonical_architecture(item) for item in req['supported_architectures']]
+    if not actual:
+        return chk.make_check(
+            chk.UNKNOWN, 'cannot tell the architecture: %s' % (_problem(facts, 'architecture') or 'nothing says'),
+            supported, None, 'Check that the host root is right (with /proc, or the programs of the node).')
     if requirements.canonical_architecture(actual) in supported:
         return chk.make_check(chk.PASS, 'architecture %s is supported' % actual, supported, actual)
     return chk.make_check(
@@ -76,17 +83,24 @@ def _check_distribution(facts, req):
         return chk.make_check(
             chk.UNKNOWN, 'no readable /etc/os-release or /usr/lib/os-release', expected, None,
             'Check that the host root is right and os-release is readable.')
-    actual = '%s %s' % (dist['id'], dist['version_id'] or '(no VERSION_ID)')
+    actual = '%s %s' % (dist['id'], dist['version_id'] or (
+        '%s (from %s)' % (dist['version'], dist['version_source']) if dist.get('version') else '(no VERSION_ID)'))
     key = osrelease.tested_key(dist, tested)
     if key is None:
         return chk.make_check(
             chk.WARN, '%s is not in the tested list; Pixie may still work' % actual, expected, actual,
             'Nothing to do if the other checks pass; Pixie is tested on %s.' % expected)
     minimum = tested[key]
-    have = versions.try_parse(dist['version_id'])
+    have = versions.try_parse(dist.get('version') or dist['version_id'] or '')
     alias = '' if key == dist['id'] else ' (as %s)' % key
     if not minimum or (have is not None and versions.at_least(have, minimum)):
         return chk.make_check(chk.PASS, '%s%s is a tested distribution' % (actual, alias), expected, actual)
+    if have is None:
+        return chk.make_check(
+            chk.UNKNOWN, '%s%s: os-release gives no version (it says %r), so whether it is %s %s or newer cannot '
+            'be told; Pixie may still work' % (actual, alias, dist.get('pretty_name') or dist['name'], key, minimum),
+            expected, actual, 'Nothing to do if the other checks pass (a rolling or testing release is newer than '
+            'every numbered one).')
     return chk.make_check(
         chk.WARN, '%s%s is older than the tested %s %s; Pixie may still work'
         % (actual, alias, key, minimum), expected, actual,

@@ -17,6 +17,7 @@ import re
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _hostfs as hostfs
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
 
 OS_RELEASE_PATHS = ('/etc/os-release', '/usr/lib/os-release')
 
@@ -83,18 +84,38 @@ def read_os_release(host_root):
     return None, None
 
 
+def release_version(fields):
+    """``(version, key)``: the version the file says and which key said it, or ``(None, None)``.
+
+    ``VERSION_ID`` first; without it the number ``VERSION`` starts with (COS images that carry only
+    ``VERSION=101``, ``VERSION="12 (bookworm)"``). ``BUILD_ID`` is never a version (COS's is a build
+    number, Arch's ``rolling``), and Debian testing/sid has neither: no version, not an old one.
+    """
+    for key in ('VERSION_ID', 'VERSION'):
+        text = (fields.get(key) or '').strip()
+        parsed = versions.try_parse(text) if text else None
+        if parsed is not None:
+            return ('.'.join(str(number) for number in parsed.numbers) if key == 'VERSION' else text), key
+    return None, None
+
+
 def distribution(fields):
-    """The distribution identity ``{id, version_id, name, like, pretty_name}`` from parsed fields.
+    """The distribution identity ``{id, version_id, name, like, pretty_name, version, version_source,
+    build_id}`` from parsed fields (``version`` and ``version_source``: see ``release_version``).
 
     Defaults are os-release(5)'s: ``ID=linux`` and ``NAME=Linux`` when absent.
     """
     like = fields.get('ID_LIKE') or ''
+    version, source = release_version(fields)
     return {
         'id': (fields.get('ID') or 'linux').strip().lower(),
         'version_id': (fields.get('VERSION_ID') or '').strip() or None,
         'name': fields.get('NAME') or 'Linux',
         'like': [item.lower() for item in like.split()],
         'pretty_name': fields.get('PRETTY_NAME') or None,
+        'version': version,
+        'version_source': source,
+        'build_id': (fields.get('BUILD_ID') or '').strip() or None,
     }
 
 

@@ -14,7 +14,9 @@ Vizier's cloud connector sends outgoing gRPC (HTTP/2 over TLS) requests to the c
 ``http2``    the server answered the HTTP/2 connection preface with a SETTINGS frame
 ``ok``       all of the above worked
 
-Every step is bounded by ``timeout`` seconds. Proxy credentials are used for
+The whole probe is bounded by one deadline, ``timeout`` seconds from its start: every step
+(resolving, connecting, the proxy's CONNECT answer, the TLS handshake, re-fetching an untrusted
+certificate to name its issuer, the HTTP/2 exchange) gets only what is left of it. Proxy credentials are used for
 ``Proxy-Authorization`` and never appear in the result. Private to this collection; standard
 library only (Python 3.7+); never imports AnsibleModule.
 """
@@ -44,8 +46,13 @@ STAGES = ('dns', 'connect', 'proxy', 'tls', 'alpn', 'http2', 'ok')
 # never read: only the status line and headers).
 MAX_PROXY_RESPONSE = 65536
 
+# The least time worth spending on re-fetching an untrusted certificate (only to name its issuer).
+MIN_REFETCH = 0.05
+
 # What to probe and how; ``proxy`` is a parsed proxy (``_proxy.parse_proxy_url``) or None.
-Target = namedtuple('Target', ['host', 'port', 'timeout', 'proxy', 'ca_path', 'validate_certs', 'resolver'])
+# ``deadline`` is the probe's one deadline (``_sockets.Deadline``), ``timeout`` the seconds it was given.
+Target = namedtuple('Target', ['host', 'port', 'timeout', 'proxy', 'ca_path', 'validate_certs', 'resolver',
+                               'deadline'])
 
 
 class _Stop(Exception):
@@ -59,7 +66,8 @@ class _Stop(Exception):
 
 
 def _connect_request(target):
-    where = '%s:%d' % (host_for_url(target.host), target.port)
+    # Control characters in the name (CR LF would add headers) never reach the proxy.
+    where = sanitize('%s:%d' % (host_for_url(target.host), target.port))
     lines = ['CONNECT %s HTTP/1.1' % where, 'Host: %s' % where, 'User-Agent: pixie_ops.preflight egress_info']
     if target.proxy.get('username') is not None:
         token = '%s:%s' % (target.proxy['username'], target.proxy.get('password') or '')
@@ -76,14 +84,15 @@ def parse_connect_response(head):
     return int(parts[1]), sanitize(parts[2], 200) if len(parts) > 2 else ''
 
 
-def _read_connect_response(sock, timeout):
+def _read_connect_response(sock, deadline):
     """Read the proxy's answer up to the blank line, one byte at a time (nothing of the tunnel
-    may be consumed)."""
-    deadline = sockets.Deadline(timeout)
+    may be consumed), within ``deadline``."""
     head = b''
     while not head.endswith(b'\r\n\r\n'):
         if len(head) >= MAX_PROXY_RESPONSE:
             raise ValueError('the proxy answer is longer than %d bytes' % MAX_PROXY_RESPONSE)
+        if deadline.expired():
+            raise socket.timeout('timed out')
         sock.settimeout(deadline.left())
         byte = sock.recv(1)
         if not byte:
@@ -96,15 +105,15 @@ def _connect_to_proxy(target):
     """TCP to the proxy; return the socket."""
     where = target.proxy['display']
     try:
-        infos = sockets.resolve(target.proxy['host'], target.proxy['port'], target.timeout, target.resolver)
-    except (socket.gaierror, socket.timeout, OSError, UnicodeError) as exc:
+        infos = sockets.resolve(target.proxy['host'], target.proxy['port'], target.deadline.left(), target.resolver)
+    except (socket.gaierror, socket.timeout, OSError, UnicodeError, ValueError, TypeError) as exc:
         raise _Stop('proxy', 'cannot resolve the proxy %s: %s' % (where, sockets.describe_os_error(exc)),
                     'Check the proxy address (the proxy option or https_proxy on the node): its name '
                     'does not resolve from this node.')
     if not infos:
         raise _Stop('proxy', 'the proxy name %s has no address' % where,
                     'Check the proxy address (the proxy option or https_proxy on the node).')
-    sock, errors = sockets.connect_any(infos, target.timeout)
+    sock, errors = sockets.connect_any(infos, target.deadline.left())
     if sock is None:
         raise _Stop('proxy', 'cannot connect to the proxy %s (%s)' % (where, '; '.join(errors)),
                     'Check the proxy address and port (the proxy option or https_proxy on the node), '
@@ -117,10 +126,9 @@ def _open_tunnel(target):
     where = target.proxy['display']
     sock = _connect_to_proxy(target)
     try:
-        deadline = sockets.Deadline(target.timeout)
-        sock.settimeout(deadline.left())
+        sock.settimeout(target.deadline.left())
         sock.sendall(_connect_request(target))
-        code, reason = parse_connect_response(_read_connect_response(sock, deadline.left()))
+        code, reason = parse_connect_response(_read_connect_response(sock, target.deadline))
     except (socket.timeout, OSError, EOFError, ValueError) as exc:
         sock.close()
         raise _Stop('proxy', 'the proxy %s did not open a tunnel to %s:%d: %s'
@@ -137,13 +145,13 @@ def _open_direct(result, target):
     """Resolve the target and connect to one of its addresses; return the socket."""
     host, port = target.host, target.port
     try:
-        infos = sockets.resolve(host, port, target.timeout, target.resolver)
-    except (socket.gaierror, socket.timeout, OSError, UnicodeError) as exc:
+        infos = sockets.resolve(host, port, target.deadline.left(), target.resolver)
+    except (socket.gaierror, socket.timeout, OSError, UnicodeError, ValueError, TypeError) as exc:
         raise _Stop('dns', 'cannot resolve %s: %s' % (host, sockets.describe_os_error(exc)), words.dns_remedy(host))
     result['addresses'] = [info[4][0] for info in infos]
     if not infos:
         raise _Stop('dns', '%s has no address' % host, 'The node resolves %s to nothing: check its DNS.' % host)
-    sock, errors = sockets.connect_any(infos, target.timeout)
+    sock, errors = sockets.connect_any(infos, target.deadline.left())
     if sock is None:
         raise _Stop('connect', 'cannot connect to %s:%d (%s)' % (host, port, '; '.join(errors)),
                     words.connect_remedy(host, port))
@@ -173,7 +181,7 @@ def _wrap(sock, target):
         sock.close()
         raise _Stop('tls', 'cannot load the CA bundle %s: %s' % (target.ca_path, sockets.describe_os_error(exc)),
                     'Give ca_path a readable PEM file of CA certificates.')
-    sock.settimeout(target.timeout)
+    sock.settimeout(target.deadline.left())
     host, port = target.host, target.port
     try:
         # SNI carries the name; for an IP address Python sends no SNI and checks the IP SAN.
@@ -193,6 +201,10 @@ def _wrap(sock, target):
         sock.close()
         raise _Stop('tls', 'TLS handshake with %s:%d failed: %s' % (host, port, sockets.failure(exc, target.timeout)),
                     words.tls_held_remedy(host, port))
+    except (ValueError, TypeError) as exc:  # UnicodeError too: a name that is no host name (a 64-byte label, a NUL)
+        sock.close()
+        raise _Stop('tls', 'cannot use %r as the TLS server name: %s' % (host, exc),
+                    'Give the host option a valid DNS name or IP address.')
 
 
 def _handshake(result, sock, target):
@@ -218,11 +230,14 @@ def _handshake(result, sock, target):
 
 
 def _fetch_unverified_certificate(target):
-    """The certificate the far end presents, fetched without verification (for the message)."""
+    """The certificate the far end presents, fetched without verification (for the message), in
+    what is left of the probe's deadline; None when nothing is left or it cannot be had."""
+    if target.deadline.left() < MIN_REFETCH:
+        return None
     try:
         sock = _open_stream({}, target)
         try:
-            sock.settimeout(target.timeout)
+            sock.settimeout(target.deadline.left())
             tls = _ssl_context(None, False).wrap_socket(sock, server_hostname=target.host)
             try:
                 return describe_certificate(tls.getpeercert(binary_form=True))
@@ -230,7 +245,7 @@ def _fetch_unverified_certificate(target):
                 tls.close()
         finally:
             sock.close()
-    except (_Stop, ssl.SSLError, socket.timeout, OSError, ValueError, EOFError):
+    except (_Stop, ssl.SSLError, socket.timeout, OSError, ValueError, TypeError, EOFError):
         return None
 
 
@@ -245,7 +260,7 @@ def _check_alpn(result, target):
 def _check_http2(tls, target):
     host, port = target.host, target.port
     remedy = words.http2_remedy(host, port)
-    deadline = sockets.Deadline(target.timeout)
+    deadline = target.deadline
     try:
         tls.settimeout(deadline.left())
         tls.sendall(http2.client_hello())
@@ -313,7 +328,7 @@ def probe(host=requirements.CLOUD_HOST, port=requirements.CLOUD_PORT, timeout=re
     """
     started = time.monotonic()
     target = Target(host, port, timeout, parse_proxy_url(proxy) if proxy else None, ca_path, validate_certs,
-                    resolver or socket.getaddrinfo)
+                    resolver or socket.getaddrinfo, sockets.Deadline(timeout))
     result = _new_result(target, proxy_source, require_http2)
     remedy = None
     try:
@@ -326,5 +341,6 @@ def probe(host=requirements.CLOUD_HOST, port=requirements.CLOUD_PORT, timeout=re
         result['msg'] = '%s (%s)' % (result['msg'], note)
     if not validate_certs:
         result['msg'] += ' [certificate NOT verified: validate_certs is false]'
+    result['msg'] = sanitize(result['msg'])
     result['elapsed_ms'] = int(round((time.monotonic() - started) * 1000))
     return result, remedy

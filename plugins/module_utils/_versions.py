@@ -19,8 +19,11 @@ from collections import namedtuple
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import VersionError
 
-# At most 9 digits a part: a release is text from outside, and no version part is longer.
-_VERSION_RE = re.compile(r'^\s*v?(\d{1,9})((?:\.\d{1,9})*)')
+# At most 9 digits a part: a release is text from outside, and no version part is longer. A longer
+# run of digits is no version at all (``99999999999999999999.1`` is not 999999999 with a suffix);
+# only ASCII digits count.
+MAX_PART_DIGITS = 9
+_VERSION_RE = re.compile(r'^\s*v?([0-9]+)((?:\.[0-9]+)*)')
 _PRERELEASE_RE = re.compile(r'^-((?:alpha|beta|rc)\.?\d*)')
 
 
@@ -45,7 +48,10 @@ def parse_version(text):
     match = _VERSION_RE.match(text)
     if not match:
         raise VersionError('cannot find a version number at the start of %r' % (text,))
-    numbers = (int(match.group(1)),) + tuple(int(part) for part in match.group(2).split('.')[1:])
+    parts = [match.group(1)] + match.group(2).split('.')[1:]
+    if any(len(part) > MAX_PART_DIGITS for part in parts):
+        raise VersionError('a number in %r is longer than %d digits' % (text[:40], MAX_PART_DIGITS))
+    numbers = tuple(int(part) for part in parts)
     return Version(numbers, text[match.end():].strip())
 
 

@@ -34,8 +34,8 @@ extends_documentation_fragment:
   - pixie_ops.preflight.egress
   - pixie_ops.preflight.attributes
 notes:
-  - Every step is bounded by O(timeout), so an endpoint that never answers ends the module within
-    a few times O(timeout).
+  - The whole probe is bounded by one O(timeout), so a slow proxy in front of a slow server ends the
+    module within O(timeout) (plus the module's start), not within a few times O(timeout).
   - The result of O(proxy) is reported as RV(egress.via_proxy) without user information. The
     password is masked from everything the module returns and logs.
 seealso:

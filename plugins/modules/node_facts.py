@@ -150,9 +150,16 @@ ansible_facts:
           type: str
           sample: /
         os:
-          description: The operating system (C(/proc/sys/kernel/ostype) or C(uname -s)).
+          description:
+            - The operating system (C(/proc/sys/kernel/ostype) under the host root; C(uname -s) when the host root
+              is C(/); for a tree without C(proc/), C(Linux) from its os-release); null when nothing says.
+            - Never the OS of the machine running the module when O(host_root) is another tree.
           type: str
           sample: Linux
+        os_source:
+          description: Where RV(ansible_facts.pixie_node.os) came from (C(/proc/sys/kernel/ostype), C(uname), C(os-release)).
+          type: str
+          sample: /proc/sys/kernel/ostype
         kernel_release:
           description: The kernel release as read (or as given in O(kernel_release)); null when unreadable.
           type: str
@@ -172,17 +179,28 @@ ansible_facts:
           type: str
           sample: 5.15.0
         architecture:
-          description: C(/proc/sys/kernel/arch) under the host root when present, else C(uname -m).
+          description:
+            - C(/proc/sys/kernel/arch) under the host root when present; C(uname -m) when the host root is C(/);
+              for a tree without C(proc/) (a mounted image, a chroot), the machine in the ELF header of its own
+              C(/bin/sh), C(/usr/bin/env), ...; null when nothing says (the check is then C(unknown)).
           type: str
           sample: x86_64
+        architecture_source:
+          description: Where RV(ansible_facts.pixie_node.architecture) came from.
+          type: str
+          sample: ELF header of /bin/sh
         os_release_path:
           description: The os-release file read; null when there was none.
           type: str
           sample: /etc/os-release
         distribution:
-          description: The distribution from os-release; null when os-release is missing or unreadable.
+          description:
+            - The distribution from os-release; null when os-release is missing or unreadable.
+            - C(version) is C(VERSION_ID), else the number C(VERSION) starts with (C(version_source) says which);
+              null when the file gives neither (Debian testing/sid), and then the check never calls it older.
           type: dict
-          sample: {id: ubuntu, version_id: '22.04', name: Ubuntu, like: [debian], pretty_name: Ubuntu 22.04.4 LTS}
+          sample: {id: ubuntu, version_id: '22.04', name: Ubuntu, like: [debian], pretty_name: Ubuntu 22.04.4 LTS,
+                   version: '22.04', version_source: VERSION_ID, build_id: null}
         memory_mib:
           description: C(MemTotal) and C(MemAvailable) from C(/proc/meminfo) in MiB; null when unreadable.
           type: dict

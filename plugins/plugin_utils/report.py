@@ -20,6 +20,12 @@ NODE_COLUMNS = ('os', 'architecture', 'kernel_version', 'distribution', 'memory'
                 'kernel_config', 'container', 'lockdown', 'egress')
 CELL = {chk.PASS: 'ok', chk.WARN: 'WARN', chk.FAIL: 'FAIL', chk.UNKNOWN: '?', chk.SKIPPED: 'skip', None: '-'}
 HOST_ERROR_CHECK = 'reachable'
+# Every check id this collection makes (node_facts, cluster_info with admission, the report's own), for
+# telling a typo in pixie_preflight_skip_checks; tests/unit/plugins/plugin_utils keeps it in step.
+KNOWN_CHECK_IDS = NODE_COLUMNS + (
+    'remediation', HOST_ERROR_CHECK, 'k8s_version', 'environment', 'node_kernels', 'node_architectures', 'node_os',
+    'fargate_nodes', 'permissions', 'storage_class', 'admission', 'namespace_quota', 'inventory_coverage',
+    'hosts_checked')
 
 
 def printable(value):
@@ -203,6 +209,15 @@ def group_problems(rows):
     return sorted((groups[key] for key in order), key=lambda item: (severity.get(item['status'], 3), item['check']))
 
 
+def unknown_skips(skip, rows):
+    """The ids of ``skip`` that name no check: neither one of the report's rows nor any check this
+    collection makes (a typo skips nothing, so it is said, not silently ignored)."""
+    known = set(KNOWN_CHECK_IDS)
+    for row in rows:
+        known.update(row['checks'])
+    return [item for item in skip if item not in known]
+
+
 def skip_list(skip):
     """Check ids to skip, from a list or a comma-separated string (``-e pixie_preflight_skip_checks=a,b``)."""
     if not skip:
@@ -275,6 +290,7 @@ def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, pending=N
         'rows': rows,
         'problems': group_problems(rows),
     }
+    report['unknown_skips'] = unknown_skips(skip, rows)
     report['verdict'] = verdict(report)
     report['table'] = render_table(report)
     report['markdown'] = render_markdown(report)
@@ -308,6 +324,9 @@ def verdict(report):
                                            _some(bad), scope))
     if report['pending']:
         text += ' Not checked (a later batch that will not run): %s.' % _some(report['pending'])
+    if report.get('unknown_skips'):
+        text += (' pixie_preflight_skip_checks names no check %s: nothing was skipped for it (check ids: the '
+                 'first column of the report).' % _some(report['unknown_skips']))
     return text
 
 

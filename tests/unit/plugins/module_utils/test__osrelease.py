@@ -57,7 +57,8 @@ def test_parse_os_release_fixtures(path):
 
 def test_distribution_defaults_and_like():
     assert osrelease.distribution({}) == {
-        'id': 'linux', 'version_id': None, 'name': 'Linux', 'like': [], 'pretty_name': None}
+        'id': 'linux', 'version_id': None, 'name': 'Linux', 'like': [], 'pretty_name': None,
+        'version': None, 'version_source': None, 'build_id': None}
     dist = osrelease.distribution({'ID': 'Rocky', 'ID_LIKE': 'rhel centos fedora', 'VERSION_ID': '9.3'})
     assert dist['id'] == 'rocky' and dist['like'] == ['rhel', 'centos', 'fedora']
 

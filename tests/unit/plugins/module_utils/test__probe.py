@@ -297,3 +297,28 @@ def test_validate_options(changes, message):
 def test_settings_problem(header, problem):
     found = http2.settings_problem(header)
     assert found == problem if problem is None else found.startswith(problem)
+
+
+def test_one_deadline_bounds_a_slow_proxy_and_a_stalled_handshake_together():
+    """The proxy answers 200 after 1 s, then the far end stalls the TLS handshake: with timeout=1.5 the
+    probe ends at 1.5 s (each step its own 1.5 s would take 2.5 s)."""
+    def answer(conn):
+        conn.recv(4096)
+        time.sleep(1.0)
+        conn.sendall(b'HTTP/1.1 200 Connection established\r\n\r\n')
+        conn.recv(4096)  # the ClientHello; then nothing
+        time.sleep(3)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(2)
+    thread = threading.Thread(target=lambda: answer(listener.accept()[0]))
+    thread.daemon = True
+    thread.start()
+    started = time.monotonic()
+    try:
+        found, dummy = probe.probe('cloud.test', 443, timeout=1.5, proxy='http://127.0.0.1:%d' % listener.getsockname()[1])
+    finally:
+        listener.close()
+    elapsed = time.monotonic() - started
+    assert found['stage'] == 'tls', found
+    assert elapsed < 2.2, 'took %.2f s with timeout=1.5' % elapsed

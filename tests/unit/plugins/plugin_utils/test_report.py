@@ -217,3 +217,17 @@ def test_host_records_in_play_order_with_records_passed_through():
     assert report.host_record(records['b']) == records['b']           # a record is returned as it is
     assert records['c'] is None and records['d']['error'] == 'unreachable: no route'
     assert report.host_records(['a'], [_registered(ok)])['a']['node_name'] is None
+
+
+def test_unknown_skip_ids_are_said_not_silently_ignored():
+    rep = report.build_report({'a': node(memory='fail')}, None, skip=['memroy', 'memory', 'k8s_version'])
+    assert rep['unknown_skips'] == ['memroy']
+    assert 'pixie_preflight_skip_checks names no check memroy' in rep['verdict']
+    assert report.build_report({'a': node()}, None, skip=['memory'])['unknown_skips'] == []
+
+
+def test_known_check_ids_cover_every_check_the_modules_make():
+    from ansible_collections.pixie_ops.preflight.plugins.module_utils import _admission, _cluster_checks, _node_checks
+    made = set(_node_checks.CHECK_IDS) | set(_cluster_checks.CHECK_IDS) | set(_admission.CHECK_IDS) | {'egress'}
+    assert made <= set(report.KNOWN_CHECK_IDS)
+    assert {report.HOSTS_CHECK, report.HOST_ERROR_CHECK} <= set(report.KNOWN_CHECK_IDS)
