@@ -168,9 +168,10 @@ def host_row(name, result, skip):
     error = result.get('error')
     if error or not result.get('checks'):
         reason = error or 'no result: the node play did not run here'
+        remedy = (NOT_REACHED_REMEDY if reason == NOT_REACHED else
+                  'Make the host reachable over SSH with a Python interpreter, or take it out of the inventory.')
         checks = {HOST_ERROR_CHECK: chk.make_check(
-            chk.FAIL, 'the checks could not run on this host: %s' % reason, 'reachable, with Python',
-            reason, 'Make the host reachable over SSH with a Python interpreter, or take it out of the inventory.')}
+            chk.FAIL, 'the checks could not run on this host: %s' % reason, 'reachable, with Python', reason, remedy)}
     else:
         checks = _apply_skips(result['checks'], skip)
     return printable({'name': name, 'kind': 'node', 'checks': checks, 'status': chk.overall_status(checks),
@@ -229,6 +230,9 @@ def skip_list(skip):
 
 NOT_REACHED = ('did not reach the preflight: it failed or was unreachable earlier in this play '
                '(see the play output)')
+NOT_REACHED_REMEDY = ('See the play output for this host: a task before the checks failed there (for example '
+                      "the role's validation of a pixie_preflight_* variable set for this host) or the host was "
+                      'unreachable. Fix that, or take the host out of the inventory.')
 HOSTS_CHECK = 'hosts_checked'
 
 

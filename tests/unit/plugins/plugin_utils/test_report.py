@@ -113,6 +113,11 @@ def test_hosts_without_a_record():
     rep = report.build_report(hosts, None, pending=['c'])
     assert [row['name'] for row in rep['rows']] == ['a', 'b']
     assert rep['rows'][1]['status'] == 'fail' and 'did not reach the preflight' in rep['rows'][1]['error']
+    # Its remedy points at what stopped it (a task before the checks, e.g. the role's variable validation),
+    # not at SSH, which an unreachable host's error names itself.
+    assert 'validation of a pixie_preflight_* variable' in rep['rows'][1]['checks']['reachable']['remedy']
+    assert report.host_row('x', {'error': 'unreachable: ssh: no route', 'checks': None}, [])[
+        'checks']['reachable']['remedy'].startswith('Make the host reachable over SSH')
     assert rep['pending'] == ['c'] and 'c' not in rep['hosts']
     assert 'not checked (later batches, which will not run): c' in rep['table']
     assert rep['verdict'].endswith('Not checked (a later batch that will not run): c.')
