@@ -120,8 +120,9 @@ def main():
             for name, dummy, dummy in commands:
                 median = medians[name]
                 ratio = median / medians['ansible -m ping']
-                print('%6d %-24s %9.2f %12.1f %8.2fx %9.2f %10.2fx' % (hosts, name, median, 1000 * median / hosts, ratio,
-                                                                   cpus[name], cpus[name] / cpus['ansible -m ping']))
+                cpu_ratio = cpus[name] / cpus['ansible -m ping']
+                figures = (hosts, name, median, 1000 * median / hosts, ratio, cpus[name], cpu_ratio)
+                print('%6d %-24s %9.2f %12.1f %8.2fx %9.2f %10.2fx' % figures)
             print('%6d preflight.yml / setup = %.2f' % (hosts, medians['preflight.yml'] / medians['ansible -m setup']))
             print('%6d preflight.yml, seconds per task (one more run):' % hosts)
             for line in task_seconds(preflight, env, work):

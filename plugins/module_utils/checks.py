@@ -81,8 +81,10 @@ def summary(checks):
     by_status = {}
     for check_id in sorted(checks):
         by_status.setdefault(checks[check_id].get('status'), []).append(check_id)
-    parts = ['%s %s' % (', '.join(by_status[status]), {FAIL: 'fails' if len(by_status[status]) == 1 else 'fail',
-                                                        UNKNOWN: 'unknown', WARN: 'warn' if len(by_status[status]) > 1
-                                                        else 'warns'}[status])
-             for status in (FAIL, UNKNOWN, WARN) if by_status.get(status)]
+    words = {FAIL: ('fails', 'fail'), UNKNOWN: ('unknown', 'unknown'), WARN: ('warns', 'warn')}
+    parts = []
+    for status in (FAIL, UNKNOWN, WARN):
+        ids = by_status.get(status)
+        if ids:
+            parts.append('%s %s' % (', '.join(ids), words[status][0 if len(ids) == 1 else 1]))
     return '%s: %s' % (overall_status(checks), '; '.join(parts) if parts else 'every check passes')
