@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import report as _report
+from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import _pod_record
 
 
 def _plain(value):
@@ -47,6 +48,16 @@ def preflight_host_records(hosts, results, node_names=None):
     return _report.host_records([str(host) for host in hosts], _plain(results), names)
 
 
+def preflight_pod_record(result, pod, host_egress=None):
+    """A node's record in pod mode: why its pod did not run, or what node_facts found in it (with remedies
+    for a node the preflight does not change, and the egress probe from the host network)."""
+    for name, value in (('result', result), ('pod', pod), ('host_egress', host_egress)):
+        if value is not None and not isinstance(value, Mapping):
+            raise AnsibleFilterError('preflight_pod_record: %s must be a dict or null, got %s'
+                                     % (name, type(value).__name__))
+    return _pod_record.pod_record(_plain(result), _plain(pod), _plain(host_egress))
+
+
 def preflight_cluster_record(result):
     """The cluster record from the registered cluster_facts result (null when it did not run)."""
     if result is not None and not isinstance(result, Mapping):
@@ -81,6 +92,7 @@ class FilterModule:
             'preflight_host_record': preflight_host_record,
             'preflight_host_records': preflight_host_records,
             'preflight_cluster_record': preflight_cluster_record,
+            'preflight_pod_record': preflight_pod_record,
             'preflight_report': preflight_report,
             'preflight_report_json': preflight_report_json,
         }
