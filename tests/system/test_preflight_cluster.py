@@ -39,6 +39,7 @@ TREES = {GOOD: 'ubuntu-22.04', OLD: 'centos-7', PULL: 'ubuntu-22.04', NOCPU: 'ub
 NODE_FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'fixtures', 'nodes')
 POD_CA = '/etc/pixie-test/cloud-ca.pem'
 START_TIMEOUT = 8
+EXTRA = os.environ.get('PIXIE_TEST_EXTRA', '').split()
 
 
 def cluster_nodes(names=None):
@@ -198,3 +199,145 @@ def test_connection_plugin_runs_the_real_module_in_the_pod(world, ansible_env, b
         ran = [c for c in pe.calls(world.workdir) if c.get('pod') in ('good', 'old') and c.get('namespace') == 'adhoc']
         assert ran and all(c['argv'][c['argv'].index('exec'):][:5] == ['exec', '-i', c['pod'], '-c', 'preflight']
                            for c in ran)
+
+
+# ---------------------------------------------------------------- the preflight, end to end ----------------------
+
+def preflight_args(world, collection_root, cluster, report_dir, *extra):
+    return [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+            os.path.join(collection_root, 'playbooks', 'preflight_cluster.yml'),
+            '-e', 'pixie_preflight_kubeconfig=%s' % cluster.kubeconfig,
+            '-e', 'pixie_preflight_report_dir=%s' % report_dir,
+            '-e', 'pixie_preflight_cloud_host=127.0.0.1', '-e', 'pixie_preflight_cloud_port=%d' % world.cloud_port,
+            '-e', 'pixie_preflight_egress_ca_path=%s' % POD_CA, '-e', 'pixie_preflight_egress_timeout=5',
+            '-e', 'pixie_preflight_pods_start_timeout=%d' % START_TIMEOUT] + list(extra) + EXTRA
+
+
+def preflight(world, env, collection_root, cluster, name, *extra):
+    """Run playbooks/preflight_cluster.yml; returns (CompletedProcess, report or None, seconds)."""
+    report_dir = os.path.join(world.workdir, 'report-' + name)
+    started = time.time()
+    proc = subprocess.run(preflight_args(world, collection_root, cluster, report_dir, *extra), env=world.env(env),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    seconds = time.time() - started
+    print(proc.stdout)
+    print('%s: rc=%d in %.1f s' % (name, proc.returncode, seconds))
+    report = None
+    if os.path.exists(os.path.join(report_dir, 'preflight-report.json')):
+        with open(os.path.join(report_dir, 'preflight-report.json')) as handle:
+            report = json.load(handle)
+    return proc, report, seconds
+
+
+def assert_nothing_left(cluster):
+    assert cluster.server.leftovers() == []
+    names = [o['metadata']['name'] for o in cluster.server.snapshot()]
+    assert sorted(names) == ['default', 'kube-public', 'kube-system'], names
+
+
+def test_mixed_cluster_rows_exit_code_and_cleanup(world, ansible_env, collection_root):
+    """One good node, one with a 3.10 kernel, one whose image never pulls, one rejected for CPU, one Windows node:
+    a row per node named by its Kubernetes name, the failures saying why, exit code 2, nothing left behind, and
+    the never-starting pod does not hold the play beyond its deadline."""
+    need_kubernetes_core()
+    with ks.state_cluster(cluster_nodes(), behaviour={PULL: 'image_pull', NOCPU: 'failed'},
+                          workdir=world.workdir) as cluster:
+        proc, report, seconds = preflight(world, ansible_env, collection_root, cluster, 'mixed')
+        assert proc.returncode == 2, proc.stdout[-4000:]
+        rows = support_report.table_rows(proc.stdout)
+        assert {GOOD, OLD, PULL, NOCPU, WINDOWS} <= set(rows), rows
+        assert_nothing_left(cluster)
+        created = [name for kind, ns, name in cluster.server.created if kind == 'Pod']
+        assert len(created) == 4 and not any('akswm' in name for name in created)   # no pod for Windows
+    hosts = report['hosts']
+    assert hosts[GOOD]['node']['kernel_release'] == '5.15.0-25-generic'
+    assert hosts[GOOD]['checks']['kernel_version']['status'] == 'pass'
+    assert hosts[OLD]['node']['kernel_release'] == '3.10.0-1160.102.1.el7.x86_64'
+    assert hosts[OLD]['checks']['kernel_version']['status'] == 'fail'
+    assert hosts[GOOD]['node']['egress']['stage'] == 'ok'          # probed from the pod, to the loopback cloud
+    pull = hosts[PULL]['checks']['node_pod']
+    assert pull['status'] == 'fail' and ('ImagePullBackOff' in pull['msg'] or 'ErrImagePull' in pull['msg']), pull
+    nocpu = hosts[NOCPU]['checks']['node_pod']
+    assert nocpu['status'] == 'fail' and 'OutOfcpu' in nocpu['msg'] and "enough resource: cpu" in nocpu['msg'], nocpu
+    assert hosts[WINDOWS]['checks']['node_pod']['status'] == 'skipped'
+    assert report['summary']['status'] == 'fail'
+    assert_wait_had_a_deadline(world)
+
+
+def assert_wait_had_a_deadline(world):
+    """The wait for the pods (first pod created -> first command in a pod) lasted the start deadline, since one pod
+    never starts, and not much longer: the never-starting pod did not hold the play."""
+    log = pe.calls(world.workdir)
+    created = [c['at'] for c in log if 'create' in c['argv'] and any(a.endswith('/pods') for a in c['argv'])]
+    ran = [c['at'] for c in log if c.get('ran')]
+    waited = min(ran) - max(created)
+    print('waited %.1f s for the pods (start timeout %d s)' % (waited, START_TIMEOUT))
+    assert START_TIMEOUT - 1 <= waited <= START_TIMEOUT + 30, waited
+
+
+def test_all_good_exits_zero_and_leaves_nothing(world, ansible_env, collection_root):
+    need_kubernetes_core()
+    with ks.state_cluster(cluster_nodes([GOOD, PULL]), workdir=world.workdir) as cluster:
+        proc, report, dummy = preflight(world, ansible_env, collection_root, cluster, 'good')
+        assert proc.returncode == 0, proc.stdout[-4000:]
+        assert_nothing_left(cluster)
+        assert len([kind for kind, ns, name in cluster.server.created if kind == 'Pod']) == 2
+    assert sorted(report['hosts']) == sorted([GOOD, PULL])
+    assert report['summary']['failed'] is False
+    for host in (GOOD, PULL):
+        assert report['hosts'][host]['node']['distribution']['id'] == 'ubuntu'
+
+
+def test_a_denied_right_is_named_once_and_nothing_is_created(world, ansible_env, collection_root):
+    need_kubernetes_core()
+    with ks.state_cluster(cluster_nodes(), deny={'create pods/exec': ''}, workdir=world.workdir) as cluster:
+        proc, dummy, dummy = preflight(world, ansible_env, collection_root, cluster, 'denied')
+        assert proc.returncode != 0
+        assert proc.stdout.count('create pods/exec in namespace pixie-preflight') >= 1, proc.stdout[-3000:]
+        assert 'lack rights' in proc.stdout
+        assert cluster.server.created == []
+        assert_nothing_left(cluster)
+        assert not [p for m, p, q in cluster.server.log if m == 'POST' and not p.startswith('/apis/authorization')]
+
+
+def test_pods_refused_by_admission_are_failed_rows_and_nothing_is_left(world, ansible_env, collection_root):
+    need_kubernetes_core()
+    with ks.state_cluster(cluster_nodes([GOOD, OLD]), behaviour={GOOD: 'forbidden', OLD: 'forbidden'},
+                          workdir=world.workdir) as cluster:
+        proc, report, dummy = preflight(world, ansible_env, collection_root, cluster, 'forbidden')
+        assert proc.returncode == 2, proc.stdout[-4000:]
+        assert_nothing_left(cluster)
+    for host in (GOOD, OLD):
+        check = report['hosts'][host]['checks']['node_pod']
+        assert check['status'] == 'fail' and 'violates PodSecurity' in check['msg'], check
+
+
+def test_an_interrupted_run_leaves_labelled_pods_that_the_next_run_sweeps(world, ansible_env, collection_root):
+    """ansible-playbook killed (SIGKILL, its whole process group) while the node checks run in the pods: what it
+    leaves carries the label and an activeDeadlineSeconds; the next run deletes it first and leaves nothing."""
+    need_kubernetes_core()
+    with ks.state_cluster(cluster_nodes([GOOD, OLD]), workdir=world.workdir) as cluster:
+        before = len(pe.calls(world.workdir))
+        proc = subprocess.Popen(preflight_args(world, collection_root, cluster, os.path.join(world.workdir, 'killed')),
+                                env=world.env(ansible_env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            deadline = time.time() + 120
+            while not [c for c in pe.calls(world.workdir)[before:] if c.get('ran')] and time.time() < deadline:
+                assert proc.poll() is None, 'the run ended before any command ran in a pod'
+                time.sleep(0.2)
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        left = [p for p in cluster.server.pods()]
+        assert len(left) == 2 and cluster.server.leftovers(), 'the kill came too late to leave anything'
+        for pod in left:
+            assert pod['metadata']['labels']['app.kubernetes.io/managed-by'] == 'pixie-preflight'
+            assert 0 < pod['spec']['activeDeadlineSeconds'] <= 24 * 3600
+        uids = sorted(p['metadata']['uid'] for p in left)
+        proc, report, dummy = preflight(world, ansible_env, collection_root, cluster, 'after-kill')
+        assert proc.returncode == 2, proc.stdout[-4000:]        # the old kernel fails; the run itself went through
+        assert_nothing_left(cluster)
+        deleted = [p for m, p, q in cluster.server.log if m == 'DELETE' and '/pods/' in p]
+        assert len(deleted) >= 4                                 # the two leftovers swept, then this run's two
+        assert sorted(report['hosts']) == sorted([GOOD, OLD]) and uids
