@@ -64,6 +64,7 @@ def cluster_nodes(names=None):
 class World(object):
     def __init__(self, workdir, bin_dir, real_kubectl, cloud):
         self.workdir, self.bin_dir, self.real_kubectl = workdir, bin_dir, real_kubectl
+        self.last_calls = []
         dummy, self.cloud_port, self.ca_path = cloud
 
     def env(self, base):
@@ -136,6 +137,7 @@ def wait_running(cluster, name, timeout=10):
 def test_harness_exec_runs_in_the_pod_root_with_the_node_at_host(world, ansible_env):
     """The wrapper's exec runs inside the bookworm root with the node's tree read-only at /host; the other
     commands are the real kubectl against the state server; exec is refused as kubectl refuses it."""
+    before = len(pe.calls(world.workdir))
     with ks.state_cluster(cluster_nodes(), behaviour={PULL: 'image_pull'}, workdir=world.workdir) as cluster:
         ns = {'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': 'selftest'}}
         assert kubectl(world, ansible_env, cluster, 'create', '--raw', '/api/v1/namespaces', '-f', '-',
@@ -165,7 +167,7 @@ def test_harness_exec_runs_in_the_pod_root_with_the_node_at_host(world, ansible_
         assert refused.returncode == 1 and 'container not found ("preflight")' in refused.stderr
         refused = exec_in('gone', 'true')
         assert refused.returncode == 1 and 'pods "gone" not found' in refused.stderr
-        log = pe.calls(world.workdir)
+        log = pe.calls(world.workdir)[before:]
         assert any(c.get('real') and 'create' in c['argv'] for c in log)
         assert [c['node'] for c in log if c.get('ran')] == [GOOD, OLD, GOOD, GOOD]
         gets = [p for m, p, q in cluster.server.log if m == 'GET' and p == '/api/v1/namespaces/selftest/pods/good']
@@ -216,10 +218,12 @@ def preflight_args(world, collection_root, cluster, report_dir, *extra):
 def preflight(world, env, collection_root, cluster, name, *extra):
     """Run playbooks/preflight_cluster.yml; returns (CompletedProcess, report or None, seconds)."""
     report_dir = os.path.join(world.workdir, 'report-' + name)
+    before = len(pe.calls(world.workdir))
     started = time.time()
     proc = subprocess.run(preflight_args(world, collection_root, cluster, report_dir, *extra), env=world.env(env),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     seconds = time.time() - started
+    world.last_calls = pe.calls(world.workdir)[before:]      # the kubectl calls of this run
     print(proc.stdout)
     print('%s: rc=%d in %.1f s' % (name, proc.returncode, seconds))
     report = None
@@ -230,6 +234,11 @@ def preflight(world, env, collection_root, cluster, name, *extra):
 
 
 def assert_nothing_left(cluster):
+    """No object labelled managed-by=pixie-preflight is left, nor any namespace but the cluster's own; and the
+    loopback API understood every request the run made (a 400/405/415/500 would mean the harness, not the
+    product, answered wrongly)."""
+    bad = [a for a in cluster.server.answers if a[2] in (400, 405, 415, 500)]
+    assert not bad, bad
     assert cluster.server.leftovers() == []
     names = [o['metadata']['name'] for o in cluster.server.snapshot()]
     assert sorted(names) == ['default', 'kube-public', 'kube-system'], names
@@ -249,6 +258,13 @@ def test_mixed_cluster_rows_exit_code_and_cleanup(world, ansible_env, collection
         assert_nothing_left(cluster)
         created = [name for kind, ns, name in cluster.server.created if kind == 'Pod']
         assert len(created) == 4 and not any('akswm' in name for name in created)   # no pod for Windows
+        calls = [(m, p) for m, p, q in cluster.server.log]
+        assert calls.count(('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')) >= 10  # rights first
+        assert calls.index(('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')) < \
+            calls.index(('POST', '/api/v1/namespaces'))
+        assert ('DELETE', '/api/v1/namespaces/pixie-preflight') in calls
+        execs = [c for c in world.last_calls if c.get('ran')]
+        assert set(c['node'] for c in execs) == {GOOD, OLD}      # commands ran only in the pods that started
     hosts = report['hosts']
     assert hosts[GOOD]['node']['kernel_release'] == '5.15.0-25-generic'
     assert hosts[GOOD]['checks']['kernel_version']['status'] == 'pass'
@@ -267,7 +283,7 @@ def test_mixed_cluster_rows_exit_code_and_cleanup(world, ansible_env, collection
 def assert_wait_had_a_deadline(world):
     """The wait for the pods (first pod created -> first command in a pod) lasted the start deadline, since one pod
     never starts, and not much longer: the never-starting pod did not hold the play."""
-    log = pe.calls(world.workdir)
+    log = world.last_calls
     created = [c['at'] for c in log if 'create' in c['argv'] and any(a.endswith('/pods') for a in c['argv'])]
     ran = [c['at'] for c in log if c.get('ran')]
     waited = min(ran) - max(created)
