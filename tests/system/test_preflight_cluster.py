@@ -39,7 +39,6 @@ TREES = {GOOD: 'ubuntu-22.04', OLD: 'centos-7', PULL: 'ubuntu-22.04', NOCPU: 'ub
 NODE_FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'fixtures', 'nodes')
 POD_CA = '/etc/pixie-test/cloud-ca.pem'
 START_TIMEOUT = 8
-EXTRA = os.environ.get('PIXIE_TEST_EXTRA', '').split()
 
 
 def cluster_nodes(names=None):
@@ -212,7 +211,7 @@ def preflight_args(world, collection_root, cluster, report_dir, *extra):
             '-e', 'pixie_preflight_report_dir=%s' % report_dir,
             '-e', 'pixie_preflight_cloud_host=127.0.0.1', '-e', 'pixie_preflight_cloud_port=%d' % world.cloud_port,
             '-e', 'pixie_preflight_egress_ca_path=%s' % POD_CA, '-e', 'pixie_preflight_egress_timeout=5',
-            '-e', 'pixie_preflight_pods_start_timeout=%d' % START_TIMEOUT] + list(extra) + EXTRA
+            '-e', 'pixie_preflight_pods_start_timeout=%d' % START_TIMEOUT] + list(extra)
 
 
 def preflight(world, env, collection_root, cluster, name, *extra):
