@@ -212,22 +212,9 @@ def _namespaces_left(kubectl, names, deadline, sleep):
     return left
 
 
-def listing(kubectl, options):
-    """What is there now: the labelled namespaces and, in the namespace, the labelled pods and their state."""
-    namespaces = k8s.items(get_or_none(kubectl, '/api/v1/namespaces?%s' % pods.SELECTOR_QUERY))
-    found = []
-    for pod in labelled_pods(kubectl, options['namespace']):
-        state = pod_state(pod, pods.CONTAINER)
-        node = k8s.obj(k8s.obj(pod.get('metadata')).get('annotations')).get(pods.NODE_ANNOTATION)
-        found.append({'name': k8s.text(node), 'pod': k8s.name(pod), 'phase': state['phase'],
-                      'ready': state['ready'], 'running': state['running'], 'reason': state['reason']})
-    return {'changed': False, 'namespace': options['namespace'],
-            'namespaces': sorted(k8s.name(item) for item in namespaces if k8s.name(item)), 'pods': found}
-
-
 def argument_spec():
     return dict(
-        state=dict(type='str', default='present', choices=['present', 'absent', 'list']),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
         kubeconfig=dict(type='path'),
         context=dict(type='str'),
         kubectl=dict(type='path'),
@@ -277,6 +264,4 @@ def node_pods(params, get_bin_path, environ, run=None, secrets=None, sleep=time.
     kubectl.config()
     if params['state'] == 'present':
         return present(kubectl, params, deadline, sleep)
-    if params['state'] == 'absent':
-        return absent(kubectl, params, deadline, sleep)
-    return listing(kubectl, params)
+    return absent(kubectl, params, deadline, sleep)

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: node_pods
-short_description: Start, list or remove the short-lived pods that check each node of a cluster from inside
+short_description: Start or remove the short-lived pods that check each node of a cluster from inside
 version_added: 0.2.0
 description:
   - Pod mode of the preflight (the C(pixie_ops.preflight.preflight_cluster) playbook) - every node of a cluster
@@ -30,12 +30,12 @@ description:
   - Windows nodes, EKS Fargate nodes and virtual-kubelet nodes get no pod; they are returned with the reason.
   - With O(state=absent) it deletes every pod labelled C(app.kubernetes.io/managed-by=pixie-preflight) in O(namespace)
     and, when O(create_namespace=true), every namespace with that label, and waits until they are gone; what is still
-    there at the deadline is in RV(remaining). With O(state=list) it changes nothing and returns what is there.
+    there at the deadline is in RV(remaining).
   - Runs on the control node. C(kubectl) is run with list arguments, C(LC_ALL=C), REST paths (C(--raw)) and
     O(timeout) as its request timeout, under a deadline for the whole module run (its process group is killed past
     it).
   - Fails when the cluster cannot be used (no kubeconfig, no C(kubectl), no answer from the API, a right missing);
-    a pod that does not start is not a failure of the module but a node with a RV(nodes[].reason).
+    a pod that does not start is not a failure of the module but a node with a C(reason) in RV(nodes).
 author:
   - pixie_ops.preflight contributors (@pixie-ops)
 attributes:
@@ -47,9 +47,9 @@ attributes:
     support: none
 options:
   state:
-    description: V(present) starts the pods, V(absent) removes everything the preflight created, V(list) shows it.
+    description: V(present) starts the pods, V(absent) removes everything the preflight created.
     type: str
-    choices: [present, absent, list]
+    choices: [present, absent]
     default: present
   kubeconfig:
     description: The kubeconfig to use; C(KUBECONFIG) or C(~/.kube/config) when not set.
@@ -176,16 +176,6 @@ remaining:
   type: list
   elements: str
   returned: when O(state=absent)
-namespaces:
-  description: The namespaces labelled C(app.kubernetes.io/managed-by=pixie-preflight).
-  type: list
-  elements: str
-  returned: when O(state=list)
-pods:
-  description: The labelled pods of O(namespace), with C(name) (their node), C(pod), C(phase), C(ready), C(running), C(reason).
-  type: list
-  elements: dict
-  returned: when O(state=list)
 missing_rights:
   description: The rights the credentials lack, when that is why the module failed.
   type: list

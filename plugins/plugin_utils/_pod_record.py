@@ -22,6 +22,9 @@ POD_REMEDY = ('Read why above: let the image be pulled on the node (pixie_prefli
               'admit a pod with hostPath and hostPID (the preflight labels its own namespace privileged; an admission '
               'webhook or policy may still refuse it), make room on the node, or wait until the node is Ready; then '
               'run the preflight again.')
+EXEC_REMEDY = ('The pod runs but the checks could not run in it: the credentials need create and get on pods/exec '
+               'in the namespace, the kubectl on PATH must reach the API server, and the image needs /bin/sh and '
+               'Python 3 at pixie_preflight_pods_python.')
 MANAGED_HEADERS_REMEDY = ('The preflight does not change nodes in pod mode: use a node image that has the kernel '
                           'headers for this kernel%s (build your node image with them, or choose a node pool image '
                           'that ships them), or one whose kernel config Pixie can read for its packaged headers.')
@@ -72,7 +75,12 @@ def pod_record(result, pod, host_egress=None):
     if not pod.get('running'):
         return _record({POD_CHECK: chk.make_check(chk.FAIL, reason, POD_EXPECTED, pod.get('phase') or 'no pod',
                                                   POD_REMEDY)})
-    record = _managed_remedies(_report.host_record(result))
+    record = _report.host_record(result)
+    if record.get('error'):
+        return _record({POD_CHECK: chk.make_check(
+            chk.FAIL, 'the checks could not run in the preflight pod %s: %s' % (pod.get('pod'), record['error']),
+            'the node checks run in the pod', record['error'], EXEC_REMEDY)})
+    record = _managed_remedies(record)
     extra = host_egress_check(host_egress)
     if extra is not None and record.get('checks') is not None:
         record['checks'] = dict(record['checks'], **{HOST_EGRESS_CHECK: extra})

@@ -194,14 +194,6 @@ def test_absent_with_a_namespace_created_beforehand_keeps_it():
     assert list(api.namespaces) == ['team'] and not api.pods
 
 
-def test_listing():
-    api = FakeAPI([('a', 'linux'), ('b', 'linux')], behaviour={'b': PULL})
-    _present(api)
-    found = run.listing(Kubectl(api, 'kubectl'), _options())
-    assert found['namespaces'] == ['pixie-preflight']
-    assert [(pod['name'], pod['running']) for pod in found['pods']] == [('a', True), ('b', False)]
-
-
 @pytest.mark.parametrize('change, words', [
     (dict(namespace='Not_A_Name'), 'option namespace'),
     (dict(image_pull_secrets=['ok', 'bad secret']), 'image_pull_secrets'),
