@@ -283,4 +283,3 @@ class StateHandler(k8s._Handler):  # pylint: disable=protected-access
         gone = [self.server.delete('pods', namespace, o['metadata']['name'])[1]
                 for o in self.server.select(namespace, 'pods', query)]
         self._send(200, {'kind': 'PodList', 'apiVersion': 'v1', 'metadata': {}, 'items': gone})
-

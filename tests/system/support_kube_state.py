@@ -37,7 +37,7 @@ import time
 import uuid
 
 import support_k8s as k8s
-from support_kube_handler import StateHandler, V1_RESOURCES  # noqa: F401  (re-exported)
+from support_kube_handler import StateHandler
 
 MANAGED = 'app.kubernetes.io/managed-by=pixie-preflight'
 RUNNING_DELAY = 0.5

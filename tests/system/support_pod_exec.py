@@ -234,7 +234,6 @@ def main(config_path, argv):
     return run_exec(config, parsed, record)
 
 
-
 # ---------------------------------------------------------------- test side ----------------------
 
 def image_layer(workdir, ca_path=None):

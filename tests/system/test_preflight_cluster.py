@@ -16,7 +16,6 @@ from __future__ import absolute_import, division, print_function
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
