@@ -122,6 +122,10 @@ def route(path):
 class StateHandler(k8s._Handler):  # pylint: disable=protected-access
     server_version = 'state-apiserver'
 
+    def _send(self, code, obj, warnings=()):
+        self.server.answers.append((self.command, self.path.partition('?')[0], code))
+        k8s._Handler._send(self, code, obj, warnings)  # pylint: disable=protected-access
+
     def _begin(self, method):
         path, dummy, query = self.path.partition('?')
         self.server.log.append((method, path, query))
@@ -279,4 +283,3 @@ class StateHandler(k8s._Handler):  # pylint: disable=protected-access
         gone = [self.server.delete('pods', namespace, o['metadata']['name'])[1]
                 for o in self.server.select(namespace, 'pods', query)]
         self._send(200, {'kind': 'PodList', 'apiVersion': 'v1', 'metadata': {}, 'items': gone})
-

@@ -37,7 +37,7 @@ import time
 import uuid
 
 import support_k8s as k8s
-from support_kube_handler import StateHandler, V1_RESOURCES  # noqa: F401  (re-exported)
+from support_kube_handler import StateHandler
 
 MANAGED = 'app.kubernetes.io/managed-by=pixie-preflight'
 RUNNING_DELAY = 0.5
@@ -94,7 +94,8 @@ def _pod_status(pod, behaviour, age):
         return {'phase': 'Failed', 'reason': 'DeadlineExceeded', 'startTime': started,
                 'message': 'Pod was active on the node longer than the specified deadline'}
     if behaviour == 'failed':
-        cpu = ((containers[0].get('resources') or {}).get('requests') or {}).get('cpu', '0')
+        cpu = str(((containers[0].get('resources') or {}).get('requests') or {}).get('cpu', '0'))
+        cpu = int(cpu[:-1]) if cpu.endswith('m') else int(float(cpu) * 1000)     # the kubelet says millicores
         return {'phase': 'Failed', 'reason': 'OutOfcpu', 'startTime': started,
                 'message': "Pod was rejected: Node didn't have enough resource: cpu, requested: %s, used: 1930, "
                            'capacity: 1900' % cpu}
@@ -133,6 +134,7 @@ class StateServer(k8s.ReplayServer):
         self.deny = dict(deny or {})
         self.lock = threading.RLock()
         self.log = []            # (method, path, query) of every request
+        self.answers = []        # (method, path, status code) of every answer but a watch's
         self.created = []        # (kind, namespace, name) of every object created
         self.revision = 1
         self.store = {}          # (namespace or '', resource, name) -> object, created_at

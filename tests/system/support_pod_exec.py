@@ -225,13 +225,13 @@ def main(config_path, argv):
         config = json.load(handle)
     parsed = parse(argv)
     shown = ['********' if i > 0 and argv[i - 1] == '--token' else a for i, a in enumerate(argv)]
-    record = {'argv': [a if not a.startswith('--token=') else '--token=********' for a in shown]}
+    record = {'at': round(time.time(), 3),
+              'argv': [a if not a.startswith('--token=') else '--token=********' for a in shown]}
     if parsed['command'] != 'exec':
         record['real'] = True
         _log(config, record)
         os.execv(config['real_kubectl'], [config['real_kubectl']] + argv[1:])
     return run_exec(config, parsed, record)
-
 
 
 # ---------------------------------------------------------------- test side ----------------------
