@@ -20,7 +20,6 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'system'))
-COLLECTION = os.environ.get('PIXIE_PREFLIGHT_COLLECTION')
 
 import support_kube_state as ks  # noqa: E402
 
@@ -63,7 +62,7 @@ def measure(run, count, kubectl):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--nodes', default='10,50,300')
     args = parser.parse_args()
     run = _import_run()
@@ -72,8 +71,8 @@ def main():
           % run.PARALLEL)
     for count in [int(item) for item in args.nodes.split(',') if item.strip()]:
         present, absent, running, left, requests = measure(run, count, kubectl)
-        print('%5d  %9.1f  %11.0f  %8.1f  %7d  %4d  %12d' % (count, present, present * 1000 / count, absent, running,
-                                                            left, requests))
+        row = (count, present, present * 1000 / count, absent, running, left, requests)
+        print('%5d  %9.1f  %11.0f  %8.1f  %7d  %4d  %12d' % row)
 
 
 if __name__ == '__main__':
