@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _k8s_objects as k8s
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node_pods as pods
@@ -26,6 +27,18 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._node_pods_sta
 
 SSAR_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'
 POLL = 1.0
+# kubectl processes at once for the creates and deletes (one per pod): a 300-node cluster is not 300
+# sequential kubectl runs.
+PARALLEL = 8
+
+
+def parallel(func, items, workers=PARALLEL):
+    """``[func(item) for item in items]``, with up to ``workers`` calls at once (each call runs kubectl)."""
+    items = list(items)
+    if len(items) < 2:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(func, items))
 
 
 class MissingRights(ClusterError):
@@ -65,9 +78,10 @@ def get_or_none(kubectl, path):
 def check_rights(kubectl, namespace, create_namespace):
     """Ask a SelfSubjectAccessReview for every right the run uses; raise MissingRights naming the
     missing ones."""
+    needed = pods.rights(create_namespace)
+    answers = parallel(lambda right: kubectl.create_raw(SSAR_PATH, pods.access_review(right, namespace)), needed)
     missing = []
-    for right in pods.rights(create_namespace):
-        answer = kubectl.create_raw(SSAR_PATH, pods.access_review(right, namespace))
+    for right, answer in zip(needed, answers):
         granted, reason = pods.allowed(answer)
         if not granted:
             missing.append(pods.right_text(right, namespace) + (' (%s)' % reason if reason else ''))
@@ -87,11 +101,9 @@ def labelled_pods(kubectl, namespace):
 def delete_pods(kubectl, namespace, deadline, sleep):
     """Delete every labelled pod of ``namespace`` and wait until they are gone (or the deadline):
     ``(deleted names, names still there)``."""
-    deleted = []
-    for pod in labelled_pods(kubectl, namespace):
-        name = k8s.name(pod)
-        if name and delete_raw(kubectl, _pods_path(namespace, name)):
-            deleted.append(name)
+    names = [name for name in (k8s.name(pod) for pod in labelled_pods(kubectl, namespace)) if name]
+    done = parallel(lambda name: delete_raw(kubectl, _pods_path(namespace, name)), names)
+    deleted = [name for name, gone in zip(names, done) if gone]
     left = [k8s.name(pod) for pod in labelled_pods(kubectl, namespace)]
     while left and deadline.left() > POLL:
         sleep(POLL)
@@ -116,26 +128,29 @@ def ensure_namespace(kubectl, namespace, deadline, sleep):
     return False
 
 
+def _create_pod(kubectl, node, namespace, options):
+    """POST the pod of one planned node, unless it gets none; update the node with what happened."""
+    if node['skip']:
+        node.update(phase=None, ready=False, running=False, final=True, reason=node['skip'], created=False)
+        return
+    if node['not_ready']:
+        node.update(phase=None, ready=False, running=False, final=True, created=False,
+                    reason=not_started(node['name'], node['pod'], 'no pod was created: %s' % node['not_ready']))
+        return
+    manifest = pods.pod_manifest(node['name'], namespace, options['image'], options['lifetime'],
+                                 options['image_pull_secrets'], options['host_network'])
+    try:
+        kubectl.create_raw('/api/v1/namespaces/%s/pods' % namespace, manifest)
+    except ClusterError as exc:
+        node.update(phase=None, ready=False, running=False, final=True, created=False,
+                    reason=not_started(node['name'], node['pod'], 'the API refused it: %s' % exc))
+        return
+    node.update(phase='Pending', ready=False, running=False, final=False, created=True, reason='not seen yet')
+
+
 def create_pods(kubectl, planned, namespace, options):
-    """POST one pod per planned Linux node that is Ready; a refused pod is a final row at once."""
-    for node in planned:
-        if node['skip']:
-            node.update(phase=None, ready=False, running=False, final=True, reason=node['skip'], created=False)
-            continue
-        if node['not_ready']:
-            node.update(phase=None, ready=False, running=False, final=True, created=False,
-                        reason=not_started(node['name'], node['pod'], 'no pod was created: %s' % node['not_ready']))
-            continue
-        manifest = pods.pod_manifest(node['name'], namespace, options['image'], options['lifetime'],
-                                     options['image_pull_secrets'], options['host_network'])
-        try:
-            kubectl.create_raw('/api/v1/namespaces/%s/pods' % namespace, manifest)
-        except ClusterError as exc:
-            node.update(phase=None, ready=False, running=False, final=True, created=False,
-                        reason=not_started(node['name'], node['pod'], 'the API refused it: %s' % exc))
-            continue
-        node.update(phase='Pending', ready=False, running=False, final=False, created=True,
-                    reason='not seen yet')
+    """One pod per planned Linux node that is Ready (PARALLEL at once); a refused pod is a final row at once."""
+    parallel(lambda node: _create_pod(kubectl, node, namespace, options), planned)
 
 
 def wait_for_pods(kubectl, planned, namespace, start_timeout, sleep, clock=time.monotonic):
@@ -185,23 +200,22 @@ def present(kubectl, options, deadline, sleep=time.sleep):
 
 
 def absent(kubectl, options, deadline, sleep=time.sleep):
-    """Delete every labelled pod, and every labelled namespace when the run creates its own; confirm."""
+    """Delete every labelled pod, and every labelled namespace when the run creates its own (its pods go
+    with it); confirm that they are gone."""
     namespace = options['namespace']
-    deleted_pods, left = [], []
-    namespaces = [namespace]
-    if options['create_namespace']:
-        listed = k8s.items(kubectl.get_raw('/api/v1/namespaces?%s' % pods.SELECTOR_QUERY))
-        namespaces = sorted(set([k8s.name(item) for item in listed if k8s.name(item)]))
-    for name in namespaces:
-        done, still = delete_pods(kubectl, name, deadline, sleep)
-        deleted_pods += ['%s/%s' % (name, pod) for pod in done]
-        left += ['pod %s/%s' % (name, pod) for pod in still]
-    deleted_namespaces = []
-    if options['create_namespace']:
-        deleted_namespaces = [name for name in namespaces if delete_raw(kubectl, '/api/v1/namespaces/%s' % name)]
-        left += ['namespace %s' % name for name in _namespaces_left(kubectl, namespaces, deadline, sleep)]
-    return {'changed': bool(deleted_pods or deleted_namespaces), 'namespace': namespace,
-            'deleted_pods': deleted_pods, 'deleted_namespaces': deleted_namespaces, 'remaining': left}
+    if not options['create_namespace']:
+        done, still = delete_pods(kubectl, namespace, deadline, sleep)
+        return {'changed': bool(done), 'namespace': namespace, 'deleted_namespaces': [],
+                'deleted_pods': ['%s/%s' % (namespace, pod) for pod in done],
+                'remaining': ['pod %s/%s' % (namespace, pod) for pod in still]}
+    listed = k8s.items(kubectl.get_raw('/api/v1/namespaces?%s' % pods.SELECTOR_QUERY))
+    namespaces = sorted(set([k8s.name(item) for item in listed if k8s.name(item)]))
+    held = ['%s/%s' % (name, k8s.name(pod)) for name in namespaces for pod in labelled_pods(kubectl, name)]
+    deleted = [name for name, gone in zip(namespaces, parallel(
+        lambda name: delete_raw(kubectl, '/api/v1/namespaces/%s' % name), namespaces)) if gone]
+    left = ['namespace %s' % name for name in _namespaces_left(kubectl, namespaces, deadline, sleep)]
+    return {'changed': bool(deleted), 'namespace': namespace, 'deleted_pods': held, 'deleted_namespaces': deleted,
+            'remaining': left}
 
 
 def _namespaces_left(kubectl, names, deadline, sleep):

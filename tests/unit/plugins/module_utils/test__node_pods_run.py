@@ -75,7 +75,11 @@ class FakeAPI(object):
     def _delete(self, path, body):
         parts = path.split('/')
         if len(parts) == 5:
-            return self._ok(self.namespaces.pop(parts[4])) if parts[4] in self.namespaces else (1, '', NOT_FOUND)
+            if parts[4] not in self.namespaces:
+                return 1, '', NOT_FOUND
+            for key in [key for key in self.pods if key[0] == parts[4]]:  # its pods go with it
+                del self.pods[key]
+            return self._ok(self.namespaces.pop(parts[4]))
         found = self.pods.pop((parts[4], parts[6]), None)
         return self._ok(found) if found else (1, '', NOT_FOUND)
 
