@@ -63,6 +63,10 @@ class World(object):
         self.last_calls = []
         dummy, self.cloud_port, self.ca_path = cloud
 
+    def isolate(self, nodes):
+        """From now on the pods of ``nodes`` reach nothing from the pod network (their nodes' network still does)."""
+        pe.configure(os.path.join(self.workdir, 'kubectl-wrapper.json'), isolated=list(nodes))
+
     def env(self, base):
         env = dict(base)
         env['PATH'] = self.bin_dir + os.pathsep + base['PATH']

@@ -68,13 +68,19 @@ def assert_nothing_left(cluster):
 
 
 def test_mixed_cluster_rows_exit_code_and_cleanup(world, ansible_env, collection_root):
-    """One good node, one with a 3.10 kernel, one whose image never pulls, one rejected for CPU, one Windows node:
-    a row per node named by its Kubernetes name, the failures saying why, exit code 2, nothing left behind, and
-    the never-starting pod does not hold the play beyond its deadline."""
+    """One good node, one with a 3.10 kernel whose pods cannot reach the cloud (the node can), one whose image never
+    pulls, one rejected for CPU, one Windows node: a row per node named by its Kubernetes name, the failures saying
+    why, egress from the pod network and from the node's, exit code 2, nothing left behind, and the never-starting
+    pod does not hold the play beyond its deadline."""
     need_kubernetes_core()
+    world.isolate([OLD])
     with ks.state_cluster(cluster_nodes(), behaviour={PULL: 'image_pull', NOCPU: 'failed'},
                           workdir=world.workdir) as cluster:
-        proc, report, seconds = preflight(world, ansible_env, collection_root, cluster, 'mixed')
+        try:
+            proc, report, dummy = preflight(world, ansible_env, collection_root, cluster, 'mixed',
+                                            '-e', 'pixie_preflight_pods_egress_host_network=true')
+        finally:
+            world.isolate([])
         assert proc.returncode == 2, proc.stdout[-4000:]
         rows = support_report.table_rows(proc.stdout)
         assert {GOOD, OLD, PULL, NOCPU, WINDOWS} <= set(rows), rows
@@ -94,6 +100,9 @@ def test_mixed_cluster_rows_exit_code_and_cleanup(world, ansible_env, collection
     assert hosts[OLD]['node']['kernel_release'] == '3.10.0-1160.102.1.el7.x86_64'
     assert hosts[OLD]['checks']['kernel_version']['status'] == 'fail'
     assert hosts[GOOD]['node']['egress']['stage'] == 'ok'          # probed from the pod, to the loopback cloud
+    assert hosts[GOOD]['checks']['egress_host_network']['status'] == 'pass'
+    assert hosts[OLD]['checks']['egress']['status'] == 'fail'        # the pod network reaches nothing...
+    assert hosts[OLD]['checks']['egress_host_network']['status'] == 'pass', hosts[OLD]['checks']   # ...the node's does
     pull = hosts[PULL]['checks']['node_pod']
     assert pull['status'] == 'fail' and ('ImagePullBackOff' in pull['msg'] or 'ErrImagePull' in pull['msg']), pull
     nocpu = hosts[NOCPU]['checks']['node_pod']
