@@ -16,8 +16,11 @@ stdin piped for put_file and pipelining) and does what kubectl exec and the kube
    mount an overlay whose lower layers are the image layer (``/usr/local/bin/python3`` as in python:*-slim, the
    test CA) over the cached bookworm root (tests/hosts/debian_nodes.py) and whose upper directory belongs to the
    pod (what one exec writes, the next sees, as in a container); bind-mount the tree of the pod's
-   ``spec.nodeName`` read-only at ``/host``; mount /proc (the host's processes, like hostPID), /dev and /sys;
-   ``chroot`` and run the command with the container's environment (PATH, HOSTNAME=pod name, HOME=/root).
+   ``spec.nodeName`` read-only at ``/host``; in a pid namespace of its own whose pid 1 stays in the machine's
+   network namespace (which plays the node's, so ``nsenter -t 1 -n`` enters the node's network as from a hostPID
+   pod; the pod sees its own processes only), mount /proc, /dev and /sys; ``chroot`` and run the command with the
+   container's environment (PATH, HOSTNAME=pod name, HOME=/root), in the machine's network too, or for the nodes
+   configured ``isolated`` in a network namespace of its own that reaches nothing.
 3. Exit with the command's exit code.
 
 Every call is appended to ``<workdir>/kubectl-calls.jsonl`` (argv without the token, and what was done).
@@ -43,8 +46,8 @@ VALUE_FLAGS = {'-n', '--namespace', '--kubeconfig', '--context', '--server', '-s
                '--request-timeout'}
 CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 MOUNT_SCRIPT = r'''set -e
-root=$1 lower=$2 upper=$3 work=$4 tree=$5
-shift 5
+root=$1 lower=$2 upper=$3 work=$4 tree=$5 net=$6
+shift 6
 mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$root"
 mkdir -p "$root/host" "$root/proc" "$root/dev" "$root/sys"
 mount --bind "$tree" "$root/host"
@@ -54,7 +57,14 @@ mount --bind /dev "$root/dev"
 mount --bind /sys "$root/sys"
 mount -o remount,bind,ro "$root/sys"
 cd /
-exec chroot "$root" "$@"
+set +e
+# This shell is pid 1 of the pod's pid namespace and stays in the machine's network namespace, which plays the
+# node's: nsenter -t 1 -n from the pod reaches the node's network, as from a hostPID pod.
+if [ "$net" = isolated ]; then
+    unshare --net chroot "$root" "$@"
+else
+    chroot "$root" "$@"
+fi
 '''
 WRAPPER = '''#!%(python)s
 # The test kubectl (tests/system/support_pod_exec.py): exec runs in a root that plays the pod.
@@ -65,16 +75,17 @@ sys.exit(support_pod_exec.main(%(config)r, sys.argv))
 '''
 
 
-def install(workdir, real_kubectl, trees, lower):
+def install(workdir, real_kubectl, trees, lower, isolated=()):
     """Write ``<workdir>/bin/kubectl`` and its configuration; return the bin directory.
 
     ``trees``: node name -> directory mounted at /host; ``lower``: the overlay lower directories of the pods'
-    root (uppermost first, colon-separated)."""
+    root (uppermost first, colon-separated); ``isolated``: nodes whose pods' network reaches nothing (a network
+    namespace of their own, loopback down), while the node's network (``nsenter -t 1 -n``) does."""
     bin_dir = os.path.join(workdir, 'bin')
     os.makedirs(os.path.join(workdir, 'pods'), exist_ok=True)
     os.makedirs(bin_dir, exist_ok=True)
     config = os.path.join(workdir, 'kubectl-wrapper.json')
-    configure(config, real_kubectl=real_kubectl, trees=trees, lower=lower, workdir=workdir)
+    configure(config, real_kubectl=real_kubectl, trees=trees, lower=lower, workdir=workdir, isolated=list(isolated))
     path = os.path.join(bin_dir, 'kubectl')
     with open(path, 'w') as handle:
         handle.write(WRAPPER % {'python': sys.executable, 'here': os.path.dirname(os.path.abspath(__file__)),
@@ -213,9 +224,10 @@ def run_exec(config, parsed, record):
     env = {'PATH': CONTAINER_PATH, 'HOSTNAME': pod, 'HOME': '/root', 'LANG': 'C.UTF-8'}
     for item in obj['spec']['containers'][names.index(container)].get('env') or []:
         env[item['name']] = item.get('value', '')
-    argv = ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', MOUNT_SCRIPT, 'pod-exec',
-            os.path.join(base, 'root'), config['lower'], os.path.join(base, 'upper'), os.path.join(base, 'work'),
-            tree] + parsed['cmd']
+    net = 'isolated' if node in config.get('isolated', ()) else 'node'
+    argv = ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '/bin/sh', '-c', MOUNT_SCRIPT,
+            'pod-exec', os.path.join(base, 'root'), config['lower'], os.path.join(base, 'upper'),
+            os.path.join(base, 'work'), tree, net] + parsed['cmd']
     os.execvpe('unshare', argv, env)
     return 127
 
