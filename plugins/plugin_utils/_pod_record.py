@@ -28,6 +28,12 @@ EXEC_REMEDY = ('The pod runs but the checks could not run in it: the credentials
 MANAGED_HEADERS_REMEDY = ('The preflight does not change nodes in pod mode: use a node image that has the kernel '
                           'headers for this kernel%s (build your node image with them, or choose a node pool image '
                           'that ships them), or one whose kernel config Pixie can read for its packaged headers.')
+POD_ONLY_EGRESS_REMEDY = ('This node reaches the address from its host network but its pods do not: look at egress '
+                          'NetworkPolicies (and the CNI\'s own egress policies), an egress gateway, and a proxy the pods '
+                          'must use (pixie_preflight_egress_proxy); Vizier\'s cloud connector connects from a pod.')
+POD_EGRESS_HINT = (' This probe ran in a pod, from the pod network, as Vizier\'s cloud connector connects; '
+                   'pixie_preflight_pods_egress_host_network=true also probes from the node, to tell a node\'s '
+                   'firewall from a block that only the pods meet (NetworkPolicy, egress gateway, proxy).')
 
 
 def _record(checks, node=None):
@@ -84,4 +90,19 @@ def pod_record(result, pod, host_egress=None):
     extra = host_egress_check(host_egress)
     if extra is not None and record.get('checks') is not None:
         record['checks'] = dict(record['checks'], **{HOST_EGRESS_CHECK: extra})
-    return record
+    return _pod_egress(record, extra)
+
+
+def _pod_egress(record, host_check):
+    """The egress check of a pod says it ran from the pod network, and, when the node itself reaches the
+    address, that only its pods are blocked."""
+    checks = record.get('checks') or {}
+    egress = checks.get('egress')
+    if not isinstance(egress, dict) or egress.get('status') in (chk.PASS, chk.SKIPPED):
+        return record
+    egress = dict(egress, msg='from the pod network: %s' % egress.get('msg'))
+    if isinstance(host_check, dict) and host_check.get('status') == chk.PASS:
+        egress['remedy'] = POD_ONLY_EGRESS_REMEDY
+    elif host_check is None:
+        egress['remedy'] = '%s%s' % (egress.get('remedy') or '', POD_EGRESS_HINT)
+    return dict(record, checks=dict(checks, egress=egress))

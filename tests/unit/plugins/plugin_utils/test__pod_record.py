@@ -88,3 +88,28 @@ def test_without_a_pod_entry_the_row_fails_saying_so():
     record = _pod_record.pod_record(None, None)
     assert record['checks']['node_pod']['status'] == 'fail'
     assert 'node_pods said nothing' in record['checks']['node_pod']['msg']
+
+
+def _blocked():
+    facts = _facts('pass')
+    facts['ansible_facts']['pixie_node']['checks']['egress'] = make_check(
+        'fail', 'withpixie.ai:443: connect timed out', 'HTTPS/2', 'tcp', 'Open the firewall for outgoing TCP from the nodes.')
+    return facts
+
+
+def test_a_node_that_reaches_the_cloud_while_its_pods_do_not_gets_a_pod_network_remedy():
+    probe = {'changed': False, 'checks': {'egress': make_check('pass', 'HTTPS/2 to withpixie.ai:443')}}
+    egress = _pod_record.pod_record(_blocked(), RUNNING, probe)['checks']['egress']
+    assert egress['status'] == 'fail' and egress['msg'] == 'from the pod network: withpixie.ai:443: connect timed out'
+    assert 'NetworkPolicies' in egress['remedy'] and 'firewall' not in egress['remedy']
+
+
+def test_a_pod_network_egress_failure_without_the_host_probe_says_how_to_tell_them_apart():
+    egress = _pod_record.pod_record(_blocked(), RUNNING)['checks']['egress']
+    assert egress['remedy'].startswith('Open the firewall for outgoing TCP from the nodes.')
+    assert 'pixie_preflight_pods_egress_host_network=true' in egress['remedy']
+    both = {'changed': False, 'checks': {'egress': make_check('fail', 'refused', 'HTTPS/2', 'tcp', 'Open it.')}}
+    blocked_both = _pod_record.pod_record(_blocked(), RUNNING, both)['checks']['egress']
+    assert blocked_both['remedy'] == 'Open the firewall for outgoing TCP from the nodes.'
+    passing = _pod_record.pod_record(_facts(), RUNNING)['checks']['egress']
+    assert passing['msg'] == 'HTTPS/2 to withpixie.ai:443'
