@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import report as _report
+from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import _pod_record
 
 
 def _plain(value):
@@ -32,19 +33,39 @@ def preflight_host_record(result, after=None, remediation_error=None, node_name=
                                None if node_name is None else str(node_name))
 
 
-def preflight_host_records(hosts, results, node_names=None):
+def preflight_host_records(hosts, results, node_names=None, pods=None, host_egress=None):
     """Host name -> record, from the hosts and, in the same order, their node_facts results (or records,
-    or null) and their Kubernetes node names (or null)."""
+    or null) and their Kubernetes node names (or null). In pod mode, also what node_pods said about each
+    host's pod and the egress_info results from the host network (null for a host without a pod): those
+    hosts' records are made from them (``preflight_pod_record``)."""
     if not isinstance(hosts, (list, tuple)) or not isinstance(results, (list, tuple)):
         raise AnsibleFilterError('preflight_host_records expects a list of hosts and a list of their results')
-    if len(hosts) != len(results) or (node_names is not None and len(node_names) != len(hosts)):
+    for name, values in (('node_names', node_names), ('pods', pods), ('host_egress', host_egress)):
+        if values is not None and (not isinstance(values, (list, tuple)) or len(values) != len(hosts)):
+            raise AnsibleFilterError('preflight_host_records: %s must be a list as long as the hosts' % name)
+    if len(hosts) != len(results):
         raise AnsibleFilterError('preflight_host_records: hosts, results and node_names differ in length')
     for result in results:
         if result is not None and not isinstance(result, Mapping):
             raise AnsibleFilterError('preflight_host_records: each result must be a registered node_facts result, '
                                      'a record or null, got %s' % type(result).__name__)
+    results = _plain(results)
+    if pods is not None:
+        egress = list(host_egress) if host_egress is not None else [None] * len(hosts)
+        results = [preflight_pod_record(result, pod, probe) if pod is not None else result
+                   for result, pod, probe in zip(results, pods, egress)]
     names = None if node_names is None else [None if name is None else str(name) for name in node_names]
-    return _report.host_records([str(host) for host in hosts], _plain(results), names)
+    return _report.host_records([str(host) for host in hosts], results, names)
+
+
+def preflight_pod_record(result, pod, host_egress=None):
+    """A node's record in pod mode: why its pod did not run, or what node_facts found in it (with remedies
+    for a node the preflight does not change, and the egress probe from the host network)."""
+    for name, value in (('result', result), ('pod', pod), ('host_egress', host_egress)):
+        if value is not None and not isinstance(value, Mapping):
+            raise AnsibleFilterError('preflight_pod_record: %s must be a dict or null, got %s'
+                                     % (name, type(value).__name__))
+    return _pod_record.pod_record(_plain(result), _plain(pod), _plain(host_egress))
 
 
 def preflight_cluster_record(result):
@@ -81,6 +102,7 @@ class FilterModule:
             'preflight_host_record': preflight_host_record,
             'preflight_host_records': preflight_host_records,
             'preflight_cluster_record': preflight_cluster_record,
+            'preflight_pod_record': preflight_pod_record,
             'preflight_report': preflight_report,
             'preflight_report_json': preflight_report_json,
         }
