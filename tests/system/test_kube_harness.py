@@ -63,7 +63,8 @@ def test_harness_exec_runs_in_the_pod_root_with_the_node_at_host(world, ansible_
 
 def test_connection_plugin_runs_the_real_module_in_the_pod(world, ansible_env, bin_dir):
     """kubernetes.core.kubectl (the real plugin) sends node_facts' AnsiballZ payload through the wrapper's exec:
-    the module reads the node's tree at /host, not the root it runs in."""
+    the module reads the node's tree at /host, not the root it runs in. Without pipelining (the preflight runs
+    with it, ansible.cfg), so the plugin's put_file (dd from stdin) and the pod's /tmp between execs are used."""
     need_kubernetes_core()
     with ks.state_cluster(cluster_nodes(), workdir=world.workdir) as cluster:
         ns = {'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': 'adhoc'}}
@@ -72,7 +73,7 @@ def test_connection_plugin_runs_the_real_module_in_the_pod(world, ansible_env, b
             kubectl(world, ansible_env, cluster, 'create', '--raw', '/api/v1/namespaces/adhoc/pods', '-f', '-',
                     input=json.dumps(preflight_pod(name, node)))
             wait_running(cluster, name)
-        env = dict(world.env(ansible_env), ANSIBLE_STDOUT_CALLBACK='ansible.builtin.minimal')
+        env = dict(world.env(ansible_env), ANSIBLE_STDOUT_CALLBACK='ansible.builtin.minimal', ANSIBLE_PIPELINING='False')
         done = subprocess.run(
             [os.path.join(bin_dir, 'ansible'), 'all', '-i', 'good,old,', '-c', 'kubernetes.core.kubectl',
              '-e', 'ansible_kubectl_namespace=adhoc', '-e', 'ansible_kubectl_container=preflight',
@@ -88,6 +89,7 @@ def test_connection_plugin_runs_the_real_module_in_the_pod(world, ansible_env, b
         ran = [c for c in pe.calls(world.workdir) if c.get('pod') in ('good', 'old') and c.get('namespace') == 'adhoc']
         assert ran and all(c['argv'][c['argv'].index('exec'):][:5] == ['exec', '-i', c['pod'], '-c', 'preflight']
                            for c in ran)
+        assert any('dd of=' in c['ran'][-1] and 'AnsiballZ_node_facts.py' in c['ran'][-1] for c in ran)   # put_file
 
 
 def test_the_loopback_api_answers_kubectl_as_an_api_server_does(world, ansible_env):
