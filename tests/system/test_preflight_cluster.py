@@ -102,6 +102,7 @@ def test_mixed_cluster_rows_exit_code_and_cleanup(world, ansible_env, collection
     assert hosts[GOOD]['node']['egress']['stage'] == 'ok'          # probed from the pod, to the loopback cloud
     assert hosts[GOOD]['checks']['egress_host_network']['status'] == 'pass'
     assert hosts[OLD]['checks']['egress']['status'] == 'fail'        # the pod network reaches nothing...
+    assert 'its pods do not' in hosts[OLD]['checks']['egress']['remedy']     # ...and the remedy says so
     assert hosts[OLD]['checks']['egress_host_network']['status'] == 'pass', hosts[OLD]['checks']   # ...the node's does
     pull = hosts[PULL]['checks']['node_pod']
     assert pull['status'] == 'fail' and ('ImagePullBackOff' in pull['msg'] or 'ErrImagePull' in pull['msg']), pull
@@ -128,7 +129,8 @@ def test_a_denied_right_is_named_once_and_nothing_is_created(world, ansible_env,
     with ks.state_cluster(cluster_nodes(), deny={'create pods/exec': ''}, workdir=world.workdir) as cluster:
         proc, dummy, dummy = preflight(world, ansible_env, collection_root, cluster, 'denied')
         assert proc.returncode != 0
-        assert proc.stdout.count('create pods/exec in namespace pixie-preflight') >= 1, proc.stdout[-3000:]
+        failed = [line for line in proc.stdout.splitlines() if line.startswith('fatal:')]
+        assert len(failed) == 1 and 'create pods/exec in namespace pixie-preflight' in failed[0], proc.stdout[-3000:]
         assert 'lack rights' in proc.stdout
         assert cluster.server.created == []
         assert_nothing_left(cluster)
