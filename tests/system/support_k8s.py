@@ -130,6 +130,18 @@ def make_ca_and_server_cert(directory):
     return paths
 
 
+def serve_over_tls(server, paths):
+    """Serve ``server`` (an HTTP server on 127.0.0.1) over TLS with ``paths``' server certificate from a daemon
+    thread; returns the thread and the server's URL."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(paths['server.crt'], paths['server.key'])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.1})
+    thread.daemon = True
+    thread.start()
+    return thread, 'https://127.0.0.1:%d' % server.server_address[1]
+
+
 def write_kubeconfig(path, server_url, ca_file, token, context='replay'):
     """A token kubeconfig (JSON is YAML) for ``server_url`` that trusts ``ca_file`` only."""
     with open(ca_file, 'rb') as f:
@@ -392,13 +404,7 @@ def replay_cluster(directory, bad_token=False, workdir=None):
         paths = make_ca_and_server_cert(tmp)
         token = secrets.token_hex(24)
         server = ReplayServer(directory, token)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(paths['server.crt'], paths['server.key'])
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.1})
-        thread.daemon = True
-        thread.start()
-        url = 'https://127.0.0.1:%d' % server.server_address[1]
+        thread, url = serve_over_tls(server, paths)
         client_token = secrets.token_hex(24) if bad_token else token
         kubeconfig = write_kubeconfig(os.path.join(tmp, 'kubeconfig'), url, paths['ca.crt'], client_token)
         replay_cluster.last_server = server

@@ -30,7 +30,6 @@ import os
 import re
 import secrets
 import shutil
-import ssl
 import tempfile
 import threading
 import time
@@ -263,13 +262,7 @@ def state_cluster(nodes=None, behaviour=None, deny=None, directory=None, workdir
         paths = k8s.make_ca_and_server_cert(tmp)
         token = secrets.token_hex(24)
         server = StateServer(directory or k8s.fixture_dir('aks_windows'), token, nodes, behaviour, deny)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(paths['server.crt'], paths['server.key'])
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.1})
-        thread.daemon = True
-        thread.start()
-        url = 'https://127.0.0.1:%d' % server.server_address[1]
+        thread, url = k8s.serve_over_tls(server, paths)
         kubeconfig = k8s.write_kubeconfig(os.path.join(tmp, 'kubeconfig'), url, paths['ca.crt'], token)
         yield Cluster(server, url, kubeconfig, tmp)
     finally:
