@@ -52,6 +52,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+import pytest
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -440,3 +442,12 @@ def find_kubectl():
     """The kubectl to drive: ``$PIXIE_KUBECTL`` or the one on PATH; None when there is none."""
     candidate = os.environ.get('PIXIE_KUBECTL') or shutil.which('kubectl')
     return candidate if candidate and os.access(candidate, os.X_OK) else None
+
+
+def require_kubectl():
+    """The kubectl to drive; the test fails, saying what to install, when there is none."""
+    kubectl = find_kubectl()
+    if not kubectl:
+        pytest.fail('kubectl is needed: install Debian\'s kubernetes-client (see tests/system-packages.txt) '
+                    'or point PIXIE_KUBECTL at a kubectl binary')
+    return kubectl

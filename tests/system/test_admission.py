@@ -127,10 +127,7 @@ class Run(object):
 
 @pytest.fixture(scope='module')
 def run(tmp_path_factory, ansible_env, bin_dir):
-    kubectl = support_k8s.find_kubectl()
-    if not kubectl:
-        pytest.fail('kubectl is needed: install Debian\'s kubernetes-client (see tests/system-packages.txt) '
-                    'or point PIXIE_KUBECTL at a kubectl binary')
+    kubectl = support_k8s.require_kubectl()
     work = tmp_path_factory.mktemp('admission')
     result = Run()
     result.servers = {}
