@@ -44,7 +44,7 @@ def preflight_host_records(hosts, results, node_names=None, pods=None, host_egre
         if values is not None and (not isinstance(values, (list, tuple)) or len(values) != len(hosts)):
             raise AnsibleFilterError('preflight_host_records: %s must be a list as long as the hosts' % name)
     if len(hosts) != len(results):
-        raise AnsibleFilterError('preflight_host_records: hosts, results and node_names differ in length')
+        raise AnsibleFilterError('preflight_host_records: hosts and results differ in length')
     for result in results:
         if result is not None and not isinstance(result, Mapping):
             raise AnsibleFilterError('preflight_host_records: each result must be a registered node_facts result, '
