@@ -10,6 +10,7 @@ Controller-side and pure: it takes the results the modules returned and returns 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 import xml.etree.ElementTree as ET
 
@@ -168,10 +169,15 @@ def host_row(name, result, skip):
     error = result.get('error')
     if error or not result.get('checks'):
         reason = error or 'no result: the node play did not run here'
-        remedy = (NOT_REACHED_REMEDY if reason == NOT_REACHED else
-                  'Make the host reachable over SSH with a Python interpreter, or take it out of the inventory.')
+        expected = 'reachable, with Python'
+        if reason == NOT_REACHED:
+            remedy = NOT_REACHED_REMEDY
+        elif _OPTION_ERROR.match(reason):
+            expected, remedy = 'pixie_preflight_* variables node_facts can use', OPTION_REMEDY
+        else:
+            remedy = 'Make the host reachable over SSH with a Python interpreter, or take it out of the inventory.'
         checks = {HOST_ERROR_CHECK: chk.make_check(
-            chk.FAIL, 'the checks could not run on this host: %s' % reason, 'reachable, with Python', reason, remedy)}
+            chk.FAIL, 'the checks could not run on this host: %s' % reason, expected, reason, remedy)}
     else:
         checks = _apply_skips(result['checks'], skip)
     return printable({'name': name, 'kind': 'node', 'checks': checks, 'status': chk.overall_status(checks),
@@ -233,6 +239,14 @@ NOT_REACHED = ('did not reach the preflight: it failed or was unreachable earlie
 NOT_REACHED_REMEDY = ('See the play output for this host: a task before the checks failed there (for example '
                       "the role's validation of a pixie_preflight_* variable set for this host) or the host was "
                       'unreachable. Fix that, or take the host out of the inventory.')
+# How AnsibleModule refuses an option value (its argument spec's messages). The bundled playbooks skip
+# Ansible's per-host validation of the role's variables, so a bad value set for one host reaches
+# node_facts, which refuses it with one of these.
+_OPTION_ERROR = re.compile(r"(argument '|value of |elements value for option |Unsupported parameters |"
+                           r"missing required arguments|parameters are mutually exclusive)")
+OPTION_REMEDY = ('A pixie_preflight_* variable set for this host has a value node_facts cannot use: the option '
+                 'named is pixie_preflight_<option> (egress options: pixie_preflight_egress_<option>, '
+                 'pixie_preflight_cloud_host and _port). Fix it in the host or group variables.')
 HOSTS_CHECK = 'hosts_checked'
 
 

@@ -107,6 +107,22 @@ def test_nothing_checked_is_not_a_pass():
     assert cluster_only['failed'] is False and cluster_only['status'] == 'warn'
 
 
+def test_a_refused_option_names_the_variable_not_ssh():
+    """A bad pixie_preflight_* value set for one host reaches node_facts (the bundled playbooks skip Ansible's
+    per-host validation of the role's variables): its row says which variable to fix, not to fix SSH."""
+    refused = report.host_record({'failed': True, 'msg': "argument 'min_memory_mib' is of type str and we were "
+                                                         "unable to convert to int: 'lots' cannot be converted"})
+    check = report.host_row('n2', refused, [])['checks']['reachable']
+    assert check['status'] == 'fail' and "argument 'min_memory_mib'" in check['msg']
+    assert check['remedy'] == report.OPTION_REMEDY and 'pixie_preflight_<option>' in check['remedy']
+    choice = report.host_record({'failed': True, 'msg': 'value of use_proxy must be one of: true, false'})
+    assert report.host_row('n3', choice, [])['checks']['reachable']['remedy'] == report.OPTION_REMEDY
+    # A module that could not start at all is still the interpreter's or SSH's problem.
+    broken = report.host_record({'failed': True, 'msg': 'The module failed to execute correctly, you probably need '
+                                                        'to set the interpreter.', 'module_stderr': 'No such file'})
+    assert report.host_row('n4', broken, [])['checks']['reachable']['remedy'].startswith('Make the host reachable')
+
+
 def test_hosts_without_a_record():
     """None: waiting for a later batch (left out, listed as pending) or failed before its record."""
     hosts = {'a': node(), 'b': None, 'c': None}
