@@ -36,7 +36,7 @@ options:
       - URL of an HTTP proxy that accepts CONNECT, C(http://[user:password@]host:port).
         Credentials in it are sent as basic C(Proxy-Authorization) and never returned or logged.
         A password may hold C(/), C(?), C(#) or C(@), as they are or percent-encoded.
-      - When not set, the node's C(https_proxy) (or C(HTTPS_PROXY)) is used, unless C(no_proxy)
+      - When not set or empty, the node's C(https_proxy) (or C(HTTPS_PROXY)) is used, unless C(no_proxy)
         (or C(NO_PROXY)) matches O(host). An explicit O(proxy) is always used.
       - C(https://) and SOCKS proxies are not supported.
     type: str
@@ -49,8 +49,8 @@ options:
   ca_path:
     description:
       - A PEM bundle of CA certificates to verify the server with (for a TLS-intercepting proxy or
-        a self-hosted Pixie Cloud). When given, only these CAs are trusted; the default is the
-        system's trust store.
+        a self-hosted Pixie Cloud). When given, only these CAs are trusted; the default (also
+        when empty) is the system's trust store.
     type: path
   validate_certs:
     description:
@@ -74,6 +74,17 @@ def _nested(documentation, option):
     return 'options:\n  %s:\n    suboptions:\n%s\n' % (option, re.sub(r'\bO\((\w+)', r'O(%s.\1' % option, text))
 
 
-# The same options as the suboptions of node_facts' egress option (O(host) reads O(egress.host)).
+# node_facts' own key of its egress option.
+_ENABLED = '''
+  enabled:
+    description:
+      - Whether to probe at all. V(false) is the same as not giving the option, so a role can always pass
+        it and turn the probe off with a variable.
+    type: bool
+    default: true
+'''
+
+# The same options as the suboptions of node_facts' egress option (O(host) reads O(egress.host)),
+# and its own C(enabled).
 # Set outside the class: ansible-test's yamllint reads the class's literal strings only.
-ModuleDocFragment.NODE_FACTS = _nested(ModuleDocFragment.DOCUMENTATION, 'egress')
+ModuleDocFragment.NODE_FACTS = _nested(ModuleDocFragment.DOCUMENTATION.rstrip('\n') + _ENABLED, 'egress')

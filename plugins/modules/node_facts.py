@@ -40,6 +40,7 @@ options:
       - Defaults to the running kernel, read from C({host_root}/proc/sys/kernel/osrelease), falling back to
         C(os.uname()) when O(host_root) is V(/).
       - Set it to check a kernel that is installed but not booted, or an image.
+      - An empty string is the same as not setting it.
     type: str
   min_kernel_version:
     description: The oldest kernel version Pixie supports (C(kernel_version) check).
@@ -291,11 +292,15 @@ def main():
             supported_architectures=dict(type='list', elements='str',
                                          default=list(requirements.SUPPORTED_ARCHITECTURES)),
             tested_distributions=dict(type='dict', default=dict(requirements.TESTED_DISTRIBUTIONS)),
-            egress=dict(type='dict', options=egress.argument_spec()),
+            egress=dict(type='dict', options=dict(egress.argument_spec(), enabled=dict(type='bool', default=True))),
         ),
         supports_check_mode=True,
     )
     params = dict(module.params)
+    if params['egress'] is not None:
+        params['egress'] = dict(params['egress'])
+        if not params['egress'].pop('enabled'):
+            params['egress'] = None
     if params['egress'] is not None:
         module.no_log_values.update(egress.secrets(params['egress']['proxy'], os.environ))
         warning = egress.unverified_warning(params['egress'])

@@ -75,6 +75,23 @@ def test_misuse_fails_with_a_message(run, args, message):
     assert message in outcome.result['msg']
 
 
+@pytest.mark.parametrize('enabled, probed', [(True, True), ('yes', True), (False, False), ('false', False)])
+def test_egress_enabled_turns_the_probe_on_and_off(run, tmp_path, enabled, probed):
+    """The role always passes egress and turns it off with egress.enabled (a bool the module converts)."""
+    outcome = run({'host_root': _tree(tmp_path),
+                   'egress': {'enabled': enabled, 'host': 'pixie-preflight.invalid', 'timeout': 2}})
+    assert outcome.kind == 'exit'
+    fact = outcome.result['ansible_facts']['pixie_node']
+    assert ('egress' in fact['checks']) is probed and ('egress' in fact) is probed
+    if probed:
+        assert fact['checks']['egress']['status'] == 'fail'       # .invalid never resolves
+
+
+def test_a_bad_egress_enabled_is_misuse(run, tmp_path):
+    outcome = run({'host_root': _tree(tmp_path), 'egress': {'enabled': 'perhaps'}})
+    assert outcome.kind == 'fail' and 'enabled' in outcome.result['msg']
+
+
 def test_defaults_in_documentation_match_requirements(module_doc):
     from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
     options = module_doc(node_facts)['options']
@@ -90,9 +107,10 @@ def test_egress_suboptions_are_the_egress_info_options(module_doc):
     from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress
     from ansible_collections.pixie_ops.preflight.plugins.modules import egress_info
     suboptions = module_doc(node_facts)['options']['egress']['suboptions']
-    assert sorted(suboptions) == sorted(_egress.argument_spec())
+    assert sorted(suboptions) == sorted(list(_egress.argument_spec()) + ['enabled'])
+    assert (suboptions['enabled']['type'], suboptions['enabled']['default']) == ('bool', True)
     top = module_doc(egress_info)['options']
-    for name, option in suboptions.items():
+    for name, option in [item for item in suboptions.items() if item[0] != 'enabled']:
         assert (option['type'], option.get('default')) == (top[name]['type'], top[name].get('default')), name
     assert 'O(egress.host)' in ' '.join(suboptions['proxy']['description'])
     assert 'O(host)' in ' '.join(top['proxy']['description'])
