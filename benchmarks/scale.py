@@ -10,8 +10,9 @@ run and on the same hosts:
   ansible all -m ansible.builtin.setup           (what a kubespray-style preflight pays first)
   ansible all -m pixie_ops.preflight.node_facts  (the node checks alone)
   ansible-playbook playbooks/preflight.yml        (node play with egress, and the report; no cluster)
-and prints the median wall time of each, the cost per host and the ratios to ping, and the same for
-the CPU seconds each command used (its own and its children's: the controller, the forked workers
+and prints the median wall time of each, the cost per host and the ratios to ping (the median of the
+ratios within each round: the commands run round-robin, so a machine that slows down for a while
+slows a whole round), and the same for the CPU seconds each command used (its own and its children's: the controller, the forked workers
 and the module runs), which a busy machine disturbs much less than wall time. Then, for one more
 run of the preflight, the seconds each of its tasks took (where the time per host goes).
 It prints figures; it asserts nothing.
@@ -84,12 +85,13 @@ def main():
     args = parser.parse_args()
     bin_dir = os.path.dirname(sys.executable)
 
-    print('ansible-core from %s, %d CPUs, forks %d, median of %d runs' % (bin_dir, os.cpu_count() or 0, args.forks,
+    print('ansible-core from %s, %d CPUs, forks %d, median of %d round-robin rounds' % (bin_dir, os.cpu_count() or 0, args.forks,
                                                                           args.repeat))
     print('%6s %-24s %9s %12s %9s %9s %9s' % ('hosts', 'command', 'median s', 'ms per host', 'vs ping', 'CPU s',
                                               'CPU vs ping'))
     with tempfile.TemporaryDirectory(prefix='pixie-bench-') as tmp, \
             support_tls.cloud_server(tmp) as (cloud_host, cloud_port, ca_path):
+        first = True
         for hosts in [int(item) for item in args.hosts.split(',')]:
             work = os.path.join(tmp, 'n%d' % hosts)
             os.makedirs(work)
@@ -111,18 +113,22 @@ def main():
                 # This machine fails some node checks (it is a container), so the play exits 2.
                 ('preflight.yml', preflight, (0, 2)),
             ]
-            medians, cpus = {}, {}
-            for name, command, expect in commands:
-                timed(command, env, work, expect)          # warm-up: byte-compile, page cache
-                runs = [timed(command, env, work, expect) for dummy in range(args.repeat)]
-                medians[name] = statistics.median(wall for wall, cpu in runs)
-                cpus[name] = statistics.median(cpu for wall, cpu in runs)
+            if first:
+                for name, command, expect in commands:
+                    timed(command, env, work, expect)      # warm-up, once: byte-compile, page cache
+                first = False
+            # Round-robin (each round runs every command once), and each ratio is taken within a round:
+            # a shared machine that slows down for minutes then slows every command of the round alike.
+            rounds = [dict((name, timed(command, env, work, expect)) for name, command, expect in commands)
+                      for dummy in range(args.repeat)]
             for name, dummy, dummy in commands:
-                median = medians[name]
-                ratio = median / medians['ansible -m ping']
-                cpu_ratio = cpus[name] / cpus['ansible -m ping']
-                figures = (hosts, name, median, 1000 * median / hosts, ratio, cpus[name], cpu_ratio)
+                median = statistics.median(run[name][0] for run in rounds)
+                cpu = statistics.median(run[name][1] for run in rounds)
+                ratio = statistics.median(run[name][0] / run['ansible -m ping'][0] for run in rounds)
+                cpu_ratio = statistics.median(run[name][1] / run['ansible -m ping'][1] for run in rounds)
+                figures = (hosts, name, median, 1000 * median / hosts, ratio, cpu, cpu_ratio)
                 print('%6d %-24s %9.2f %12.1f %8.2fx %9.2f %10.2fx' % figures)
+            medians = dict((name, statistics.median(run[name][0] for run in rounds)) for name, dummy, dummy in commands)
             print('%6d preflight.yml / setup = %.2f' % (hosts, medians['preflight.yml'] / medians['ansible -m setup']))
             print('%6d preflight.yml, seconds per task (one more run):' % hosts)
             for line in task_seconds(preflight, env, work):
