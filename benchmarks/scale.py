@@ -12,9 +12,10 @@ run and on the same hosts:
   ansible-playbook playbooks/preflight.yml        (node play with egress, and the report; no cluster)
 and prints the median wall time of each, the cost per host and the ratios to ping (the median of the
 ratios within each round: the commands run round-robin, so a machine that slows down for a while
-slows a whole round), and the same for the CPU seconds each command used (its own and its children's: the controller, the forked workers
-and the module runs), which a busy machine disturbs much less than wall time. Then, for one more
-run of the preflight, the seconds each of its tasks took (where the time per host goes).
+slows a whole round), and the same for the CPU seconds each command used (its own and its
+children's: the controller, the forked workers and the module runs), which a busy machine disturbs
+much less than wall time. Then, for one more run of the preflight, the seconds each of its tasks
+took (where the time per host goes).
 It prints figures; it asserts nothing.
 
   .venv/bin/python benchmarks/scale.py --hosts 20,100,300 --repeat 3
@@ -80,13 +81,13 @@ def task_seconds(command, env, cwd):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--hosts', default='20,100,300', help='comma-separated host counts (default 20,100,300)')
-    parser.add_argument('--repeat', type=int, default=3, help='runs of each command; the median is shown')
+    parser.add_argument('--repeat', type=int, default=3, help='round-robin rounds (every command once each); medians are shown')
     parser.add_argument('--forks', type=int, default=50, help='forks for every command (default 50)')
     args = parser.parse_args()
     bin_dir = os.path.dirname(sys.executable)
 
-    print('ansible-core from %s, %d CPUs, forks %d, median of %d round-robin rounds' % (bin_dir, os.cpu_count() or 0, args.forks,
-                                                                          args.repeat))
+    print('ansible-core from %s, %d CPUs, forks %d, median of %d round-robin rounds'
+          % (bin_dir, os.cpu_count() or 0, args.forks, args.repeat))
     print('%6s %-24s %9s %12s %9s %9s %9s' % ('hosts', 'command', 'median s', 'ms per host', 'vs ping', 'CPU s',
                                               'CPU vs ping'))
     with tempfile.TemporaryDirectory(prefix='pixie-bench-') as tmp, \
