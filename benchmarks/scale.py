@@ -81,7 +81,8 @@ def task_seconds(command, env, cwd):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--hosts', default='20,100,300', help='comma-separated host counts (default 20,100,300)')
-    parser.add_argument('--repeat', type=int, default=3, help='round-robin rounds (every command once each); medians are shown')
+    parser.add_argument('--repeat', type=int, default=3,
+                        help='round-robin rounds (every command once each); medians are shown')
     parser.add_argument('--forks', type=int, default=50, help='forks for every command (default 50)')
     args = parser.parse_args()
     bin_dir = os.path.dirname(sys.executable)
