@@ -123,14 +123,14 @@ def main():
             # a shared machine that slows down for minutes then slows every command of the round alike.
             rounds = [dict((name, timed(command, env, work, expect)) for name, command, expect in commands)
                       for dummy in range(args.repeat)]
+            medians = dict((name, statistics.median(run[name][0] for run in rounds)) for name, dummy, dummy in commands)
             for name, dummy, dummy in commands:
-                median = statistics.median(run[name][0] for run in rounds)
+                median = medians[name]
                 cpu = statistics.median(run[name][1] for run in rounds)
                 ratio = statistics.median(run[name][0] / run['ansible -m ping'][0] for run in rounds)
                 cpu_ratio = statistics.median(run[name][1] / run['ansible -m ping'][1] for run in rounds)
                 figures = (hosts, name, median, 1000 * median / hosts, ratio, cpu, cpu_ratio)
                 print('%6d %-24s %9.2f %12.1f %8.2fx %9.2f %10.2fx' % figures)
-            medians = dict((name, statistics.median(run[name][0] for run in rounds)) for name, dummy, dummy in commands)
             print('%6d preflight.yml / setup = %.2f' % (hosts, medians['preflight.yml'] / medians['ansible -m setup']))
             print('%6d preflight.yml, seconds per task (one more run):' % hosts)
             for line in task_seconds(preflight, env, work):
