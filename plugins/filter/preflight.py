@@ -49,7 +49,9 @@ def preflight_host_records(hosts, results, node_names=None, pods=None, host_egre
         if result is not None and not isinstance(result, Mapping):
             raise AnsibleFilterError('preflight_host_records: each result must be a registered node_facts result, '
                                      'a record or null, got %s' % type(result).__name__)
-    results = _plain(results)
+    # A registered result's invocation (the module's arguments) is no part of a record: not copied.
+    results = [_plain(dict((key, result[key]) for key in result if key != 'invocation'))
+               if isinstance(result, Mapping) else result for result in results]
     if pods is not None:
         egress = list(host_egress) if host_egress is not None else [None] * len(hosts)
         results = [preflight_pod_record(result, pod, probe) if pod is not None else result

@@ -26,16 +26,18 @@ MASK = '********'
 MIN_SECRET_LENGTH = 4
 
 _KEY = r'(?:token|id-token|refresh-token|access-token|password|passwd|secret|client-key-data|client-secret|api-key)'
-_PATTERNS = (
+# Compiled on first use (``re`` keeps them compiled for the rest of the process): a node check only
+# sanitises, and compiling them at import cost every node run more than the rest of this module.
+_PATTERN_SOURCES = (
     # Authorization: Bearer X / Basic X, and a bare "Bearer X"
-    re.compile(r'(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+'),
+    r'(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+',
     # --token X, --token=X, --password=X
-    re.compile(r'(?i)(--' + _KEY + r'[=\s]+)\S+'),
+    r'(?i)(--' + _KEY + r'[=\s]+)\S+',
     # "token": "X" (JSON) and token: X / token=X (YAML, query strings, logs)
-    re.compile(r'(?i)("' + _KEY + r'"\s*:\s*")[^"]*'),
-    re.compile(r'(?i)(\b' + _KEY + r'\s*[=:]\s*)(?!")[^\s,;&"\'}]+'),
+    r'(?i)("' + _KEY + r'"\s*:\s*")[^"]*',
+    r'(?i)(\b' + _KEY + r'\s*[=:]\s*)(?!")[^\s,;&"\'}]+',
     # a bare JWT (three base64url parts, the first one a JSON header)
-    re.compile(r'()\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*'),
+    r'()\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*',
 )
 _CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f-\x9f]')
 
@@ -92,6 +94,6 @@ def redact(text, secrets=()):
     text = text if isinstance(text, str) else str(text)
     for secret in sorted((s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True):
         text = text.replace(secret, MASK)
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    for source in _PATTERN_SOURCES:
+        text = re.sub(source, lambda m: m.group(1) + MASK, text)
     return sanitize(text)

@@ -87,12 +87,17 @@ def test_the_distribution_check_never_says_older_without_a_version(fields, ident
 
 
 def _reference_config(text):
-    """The line-by-line reading the scan must agree with (the parser before issue 10)."""
+    """The line-by-line reading the one-regex scan must agree with (the parser of the first release)."""
     options = {}
     for line in text.split('\n'):
-        parsed = kernel._parse_line(line)  # pylint: disable=protected-access
-        if parsed:
-            options[parsed[0]] = parsed[1]
+        line = line.strip()
+        match = re.match(r'^(CONFIG_[A-Za-z0-9_]+)=(.*)$', line)
+        if match:
+            options[match.group(1)] = match.group(2).strip()
+            continue
+        match = re.match(r'^#\s*(CONFIG_[A-Za-z0-9_]+) is not set\s*$', line)
+        if match:
+            options[match.group(1)] = 'n'
     return options
 
 
