@@ -49,3 +49,13 @@ class CertificateError(PreflightError, ValueError):
 
 class ClusterError(PreflightError):
     """The cluster could not be asked; the message says what is missing."""
+
+
+class StageFailure(PreflightError):
+    """A stage of the egress probe failed: the ``stage``, the message and the ``remedy`` for its check."""
+
+    def __init__(self, stage, msg, remedy):
+        super(StageFailure, self).__init__(msg)
+        self.stage = stage
+        self.msg = msg
+        self.remedy = remedy

@@ -16,16 +16,16 @@ Vizier's cloud connector sends outgoing gRPC (HTTP/2 over TLS) requests to the c
 
 The whole probe is bounded by one deadline, ``timeout`` seconds from its start: every step
 (resolving, connecting, the proxy's CONNECT answer, the TLS handshake, re-fetching an untrusted
-certificate to name its issuer, the HTTP/2 exchange) gets only what is left of it. Proxy credentials are used for
-``Proxy-Authorization`` and never appear in the result. Private to this collection; standard
-library only (Python 3.7+); never imports AnsibleModule.
+certificate to name its issuer, the HTTP/2 exchange) gets only what is left of it. The ``proxy`` stage,
+the CONNECT tunnel, is ``_tunnel``'s; proxy credentials are used for ``Proxy-Authorization`` and never
+appear in the result. Private to this collection; standard library only (Python 3.7+); never imports
+AnsibleModule.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import socket
 import ssl
 import time
@@ -35,16 +35,12 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _http2 as http2
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _sockets as sockets
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress_remedies as words
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import host_for_url, parse_proxy_url
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError, StageFailure
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import parse_proxy_url
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import sanitize
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._x509 import describe_certificate
 
 STAGES = ('dns', 'connect', 'proxy', 'tls', 'alpn', 'http2', 'ok')
-
-# The largest CONNECT response header block we read before giving up (a proxy error page body is
-# never read: only the status line and headers).
-MAX_PROXY_RESPONSE = 65536
 
 # The least time worth spending on re-fetching an untrusted certificate (only to name its issuer).
 MIN_REFETCH = 0.05
@@ -55,111 +51,30 @@ Target = namedtuple('Target', ['host', 'port', 'timeout', 'proxy', 'ca_path', 'v
                                'deadline'])
 
 
-class _Stop(Exception):
-    """A step failed: carries the stage, the message and the remedy for the check."""
-
-    def __init__(self, stage, msg, remedy):
-        super(_Stop, self).__init__(msg)
-        self.stage = stage
-        self.msg = msg
-        self.remedy = remedy
-
-
-def _connect_request(target):
-    # Control characters in the name (CR LF would add headers) never reach the proxy.
-    where = sanitize('%s:%d' % (host_for_url(target.host), target.port))
-    lines = ['CONNECT %s HTTP/1.1' % where, 'Host: %s' % where, 'User-Agent: pixie_ops.preflight egress_info']
-    if target.proxy.get('username') is not None:
-        token = '%s:%s' % (target.proxy['username'], target.proxy.get('password') or '')
-        lines.append('Proxy-Authorization: Basic %s' % base64.b64encode(token.encode('utf-8')).decode('ascii'))
-    return ('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1', 'replace')
-
-
-def parse_connect_response(head):
-    """Parse the status line of a CONNECT response; return ``(code, reason)``."""
-    first = head.split(b'\r\n', 1)[0].decode('latin-1', 'replace').strip()
-    parts = first.split(None, 2)
-    if len(parts) < 2 or not parts[0].startswith('HTTP/') or not parts[1].isdigit():
-        raise ValueError('not an HTTP response: %r' % first[:80])
-    return int(parts[1]), sanitize(parts[2], 200) if len(parts) > 2 else ''
-
-
-def _read_connect_response(sock, deadline):
-    """Read the proxy's answer up to the blank line, one byte at a time (nothing of the tunnel
-    may be consumed), within ``deadline``."""
-    head = b''
-    while not head.endswith(b'\r\n\r\n'):
-        if len(head) >= MAX_PROXY_RESPONSE:
-            raise ValueError('the proxy answer is longer than %d bytes' % MAX_PROXY_RESPONSE)
-        if deadline.expired():
-            raise socket.timeout('timed out')
-        sock.settimeout(deadline.left())
-        byte = sock.recv(1)
-        if not byte:
-            raise EOFError('the proxy closed the connection' + (' after %r' % head[:80] if head else ''))
-        head += byte
-    return head
-
-
-def _connect_to_proxy(target):
-    """TCP to the proxy; return the socket."""
-    where = target.proxy['display']
-    try:
-        infos = sockets.resolve(target.proxy['host'], target.proxy['port'], target.deadline.left(), target.resolver)
-    except (socket.gaierror, socket.timeout, OSError, UnicodeError, ValueError, TypeError) as exc:
-        raise _Stop('proxy', 'cannot resolve the proxy %s: %s' % (where, sockets.describe_os_error(exc)),
-                    'Check the proxy address (the proxy option or https_proxy on the node): its name '
-                    'does not resolve from this node.')
-    if not infos:
-        raise _Stop('proxy', 'the proxy name %s has no address' % where,
-                    'Check the proxy address (the proxy option or https_proxy on the node).')
-    sock, errors = sockets.connect_any(infos, target.deadline.left())
-    if sock is None:
-        raise _Stop('proxy', 'cannot connect to the proxy %s (%s)' % (where, '; '.join(errors)),
-                    'Check the proxy address and port (the proxy option or https_proxy on the node), '
-                    'that the proxy is running, and that the firewall lets this node reach it.')
-    return sock
-
-
-def _open_tunnel(target):
-    """TCP to the proxy and a CONNECT tunnel to the target; return the socket."""
-    where = target.proxy['display']
-    sock = _connect_to_proxy(target)
-    try:
-        sock.settimeout(target.deadline.left())
-        sock.sendall(_connect_request(target))
-        code, reason = parse_connect_response(_read_connect_response(sock, target.deadline))
-    except (socket.timeout, OSError, EOFError, ValueError) as exc:
-        sock.close()
-        raise _Stop('proxy', 'the proxy %s did not open a tunnel to %s:%d: %s'
-                    % (where, target.host, target.port, sockets.failure(exc, target.timeout)),
-                    'Check that %s is an HTTP proxy that accepts CONNECT requests.' % where)
-    if 200 <= code < 300:
-        return sock
-    sock.close()
-    raise _Stop('proxy', 'the proxy %s refused CONNECT %s:%d: %d %s' % (where, target.host, target.port, code, reason),
-                words.proxy_refusal_remedy(code, target.host, target.port))
-
-
 def _open_direct(result, target):
     """Resolve the target and connect to one of its addresses; return the socket."""
     host, port = target.host, target.port
     try:
         infos = sockets.resolve(host, port, target.deadline.left(), target.resolver)
     except (socket.gaierror, socket.timeout, OSError, UnicodeError, ValueError, TypeError) as exc:
-        raise _Stop('dns', 'cannot resolve %s: %s' % (host, sockets.describe_os_error(exc)), words.dns_remedy(host))
+        raise StageFailure('dns', 'cannot resolve %s: %s' % (host, sockets.describe_os_error(exc)), words.dns_remedy(host))
     result['addresses'] = [info[4][0] for info in infos]
     if not infos:
-        raise _Stop('dns', '%s has no address' % host, 'The node resolves %s to nothing: check its DNS.' % host)
+        raise StageFailure('dns', '%s has no address' % host, 'The node resolves %s to nothing: check its DNS.' % host)
     sock, errors = sockets.connect_any(infos, target.deadline.left())
     if sock is None:
-        raise _Stop('connect', 'cannot connect to %s:%d (%s)' % (host, port, '; '.join(errors)),
-                    words.connect_remedy(host, port))
+        raise StageFailure('connect', 'cannot connect to %s:%d (%s)' % (host, port, '; '.join(errors)),
+                           words.connect_remedy(host, port))
     return sock
 
 
 def _open_stream(result, target):
-    return _open_tunnel(target) if target.proxy else _open_direct(result, target)
+    if target.proxy:
+        # Imported here: only a probe through a proxy needs the tunnel, and AnsiballZ ships sources,
+        # so every module run compiles each module_utils file it imports.
+        from ansible_collections.pixie_ops.preflight.plugins.module_utils import _tunnel as tunnel
+        return tunnel.open_tunnel(target)
+    return _open_direct(result, target)
 
 
 def _ssl_context(ca_path, validate_certs):
@@ -174,13 +89,13 @@ def _ssl_context(ca_path, validate_certs):
 
 
 def _wrap(sock, target):
-    """The TLS handshake over ``sock``; raise _Stop with the stage and the remedy when it fails."""
+    """The TLS handshake over ``sock``; raise StageFailure with the stage and the remedy when it fails."""
     try:
         context = _ssl_context(target.ca_path, target.validate_certs)
     except (ssl.SSLError, OSError) as exc:
         sock.close()
-        raise _Stop('tls', 'cannot load the CA bundle %s: %s' % (target.ca_path, sockets.describe_os_error(exc)),
-                    'Give ca_path a readable PEM file of CA certificates.')
+        raise StageFailure('tls', 'cannot load the CA bundle %s: %s' % (target.ca_path, sockets.describe_os_error(exc)),
+                           'Give ca_path a readable PEM file of CA certificates.')
     sock.settimeout(target.deadline.left())
     host, port = target.host, target.port
     try:
@@ -193,18 +108,18 @@ def _wrap(sock, target):
         sock.close()
         reason = getattr(exc, 'reason', None) or str(exc)
         if 'NO_APPLICATION_PROTOCOL' in str(reason).upper():
-            raise _Stop('alpn', 'the server refused every protocol offered by ALPN (h2, http/1.1): %s' % reason,
-                        words.alpn_remedy(target.proxy))
-        raise _Stop('tls', 'TLS handshake with %s:%d failed: %s' % (host, port, reason),
-                    words.tls_broken_remedy(host, port))
+            raise StageFailure('alpn', 'the server refused every protocol offered by ALPN (h2, http/1.1): %s' % reason,
+                               words.alpn_remedy(target.proxy))
+        raise StageFailure('tls', 'TLS handshake with %s:%d failed: %s' % (host, port, reason),
+                           words.tls_broken_remedy(host, port))
     except (socket.timeout, OSError, EOFError) as exc:
         sock.close()
-        raise _Stop('tls', 'TLS handshake with %s:%d failed: %s' % (host, port, sockets.failure(exc, target.timeout)),
-                    words.tls_held_remedy(host, port))
+        raise StageFailure('tls', 'TLS handshake with %s:%d failed: %s' % (host, port, sockets.failure(exc, target.timeout)),
+                           words.tls_held_remedy(host, port))
     except (ValueError, TypeError) as exc:  # UnicodeError too: a name that is no host name (a 64-byte label, a NUL)
         sock.close()
-        raise _Stop('tls', 'cannot use %r as the TLS server name: %s' % (host, exc),
-                    'Give the host option a valid DNS name or IP address.')
+        raise StageFailure('tls', 'cannot use %r as the TLS server name: %s' % (host, exc),
+                           'Give the host option a valid DNS name or IP address.')
 
 
 def _handshake(result, sock, target):
@@ -217,9 +132,9 @@ def _handshake(result, sock, target):
         result['peer_certificate'] = cert
         issuer = cert['issuer'] if cert else 'unknown'
         reason = getattr(exc, 'verify_message', None) or str(exc)
-        raise _Stop('tls', 'the certificate of %s:%d is not trusted: %s (issuer: %s)'
-                    % (target.host, target.port, reason, issuer),
-                    words.untrusted_remedy(target.host, reason, issuer, target.proxy))
+        raise StageFailure('tls', 'the certificate of %s:%d is not trusted: %s (issuer: %s)'
+                           % (target.host, target.port, reason, issuer),
+                           words.untrusted_remedy(target.host, reason, issuer, target.proxy))
     result['tls_version'] = tls.version()
     result['alpn_protocol'] = tls.selected_alpn_protocol()
     try:
@@ -245,7 +160,7 @@ def _fetch_unverified_certificate(target):
                 tls.close()
         finally:
             sock.close()
-    except (_Stop, ssl.SSLError, socket.timeout, OSError, ValueError, TypeError, EOFError):
+    except (StageFailure, ssl.SSLError, socket.timeout, OSError, ValueError, TypeError, EOFError):
         return None
 
 
@@ -253,8 +168,8 @@ def _check_alpn(result, target):
     got = result['alpn_protocol']
     if got == 'h2':
         return
-    raise _Stop('alpn', 'TLS to %s:%d works, but the server did not agree to HTTP/2 by ALPN (it selected %s)'
-                % (target.host, target.port, repr(got) if got else 'no protocol'), words.alpn_remedy(target.proxy))
+    raise StageFailure('alpn', 'TLS to %s:%d works, but the server did not agree to HTTP/2 by ALPN (it selected %s)'
+                       % (target.host, target.port, repr(got) if got else 'no protocol'), words.alpn_remedy(target.proxy))
 
 
 def _check_http2(tls, target):
@@ -266,17 +181,17 @@ def _check_http2(tls, target):
         tls.sendall(http2.client_hello())
         header = sockets.recv_exact(tls, 9, deadline)
     except (socket.timeout, ssl.SSLError, OSError, EOFError) as exc:
-        raise _Stop('http2', 'sent the HTTP/2 preface to %s:%d, no SETTINGS came back: %s'
-                    % (host, port, sockets.failure(exc, target.timeout)), remedy)
+        raise StageFailure('http2', 'sent the HTTP/2 preface to %s:%d, no SETTINGS came back: %s'
+                           % (host, port, sockets.failure(exc, target.timeout)), remedy)
     problem = http2.settings_problem(header)
     if problem:
-        raise _Stop('http2', 'sent the HTTP/2 preface to %s:%d, %s' % (host, port, problem), remedy)
+        raise StageFailure('http2', 'sent the HTTP/2 preface to %s:%d, %s' % (host, port, problem), remedy)
     try:
         sockets.recv_exact(tls, http2.parse_frame_header(header)[0], deadline)
         tls.sendall(http2.client_goodbye())
     except (socket.timeout, ssl.SSLError, OSError, EOFError) as exc:
-        raise _Stop('http2', 'the SETTINGS frame from %s:%d was cut short: %s'
-                    % (host, port, sockets.failure(exc, target.timeout)), remedy)
+        raise StageFailure('http2', 'the SETTINGS frame from %s:%d was cut short: %s'
+                           % (host, port, sockets.failure(exc, target.timeout)), remedy)
 
 
 def _new_result(target, proxy_source, require_http2):
@@ -299,7 +214,7 @@ def _new_result(target, proxy_source, require_http2):
 
 
 def _walk(result, target, require_http2):
-    """Every stage in order; fills ``result``; raises _Stop at the first that fails."""
+    """Every stage in order; fills ``result``; raises StageFailure at the first that fails."""
     sock = _open_stream(result, target)
     try:
         sock = _handshake(result, sock, target)
@@ -333,7 +248,7 @@ def probe(host=requirements.CLOUD_HOST, port=requirements.CLOUD_PORT, timeout=re
     remedy = None
     try:
         _walk(result, target, require_http2)
-    except _Stop as stop:
+    except StageFailure as stop:
         result['stage'] = stop.stage
         result['msg'] = stop.msg
         remedy = stop.remedy

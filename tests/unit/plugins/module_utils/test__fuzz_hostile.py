@@ -25,9 +25,9 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node_checks as node_checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _osrelease as osrelease
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import _probe as probe
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _proxy as proxy
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _redact as redact
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _tunnel as tunnel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError
@@ -137,7 +137,7 @@ def test_a_proxy_password_never_survives_redaction(user, password, encode):
 @given(st.binary(max_size=300))
 def test_a_proxy_answer_never_carries_a_control_character(head):
     try:
-        code, reason = probe.parse_connect_response(head)
+        code, reason = tunnel.parse_connect_response(head)
     except ValueError as exc:
         assert not CONTROL.search(str(exc).replace('\\', ''))
         return

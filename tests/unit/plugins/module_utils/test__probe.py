@@ -13,7 +13,10 @@ __metaclass__ = type
 import base64
 import contextlib
 import datetime
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -23,6 +26,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _http2 as http2
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _probe as probe
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _tunnel as tunnel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _x509 as x509_der
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError, UsageError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError
@@ -48,13 +52,13 @@ def test_h2_frames_round_trip():
     (b'HTTP/1.1 407\r\n\r\n', (407, '')),
 ])
 def test_parse_connect_response(head, expected):
-    assert probe.parse_connect_response(head) == expected
+    assert tunnel.parse_connect_response(head) == expected
 
 
 @pytest.mark.parametrize('head', [b'SSH-2.0-OpenSSH_9.2\r\n\r\n', b'\x16\x03\x01\x00\x00\r\n\r\n', b'HTTP/1.1 abc\r\n\r\n'])
 def test_parse_connect_response_rejects(head):
     with pytest.raises(ValueError):
-        probe.parse_connect_response(head)
+        tunnel.parse_connect_response(head)
 
 
 # ------------------------------------------------------------------ certificates
@@ -322,3 +326,20 @@ def test_one_deadline_bounds_a_slow_proxy_and_a_stalled_handshake_together():
     elapsed = time.monotonic() - started
     assert found['stage'] == 'tls', found
     assert elapsed < 2.2, 'took %.2f s with timeout=1.5' % elapsed
+
+
+def test_a_direct_probe_never_imports_the_tunnel():
+    # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run, so
+    # node_facts and egress_info import the CONNECT tunnel only when a proxy is in use.
+    code = ('import sys\n'
+            'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress, _probe\n'
+            'assert not any(name.endswith("._tunnel") for name in sys.modules), "imported"\n'
+            'found, dummy = _probe.probe("127.0.0.1", 9, timeout=0.5)\n'
+            'assert found["stage"] == "connect", found\n'
+            'assert not any(name.endswith("._tunnel") for name in sys.modules), "imported by a direct probe"\n')
+    done = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert done.returncode == 0, done.stdout
+    with fake_proxy(b'HTTP/1.1 403 Forbidden\r\n\r\n') as (url, dummy):
+        found, dummy = probe.probe('withpixie.ai', 443, timeout=0.5, proxy=url, resolver=socket.getaddrinfo)
+    assert found['stage'] == 'proxy', found
