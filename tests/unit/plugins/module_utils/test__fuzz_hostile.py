@@ -87,7 +87,7 @@ def test_the_distribution_check_never_says_older_without_a_version(fields, ident
 
 
 def _reference_config(text):
-    """The line-by-line reading the one-regex scan must agree with (the parser of the first release)."""
+    """The line-by-line reading the one-regex scan must agree with (the parser before issue 10)."""
     options = {}
     for line in text.split('\n'):
         line = line.strip()
