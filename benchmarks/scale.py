@@ -131,11 +131,10 @@ def main():
             rounds = [dict((name, timed(command, env, work, expect)) for name, command, expect in commands
                            if name != 'ansible -m setup' or index < setup_rounds)
                       for index in range(args.repeat)]
-            medians = dict((name, statistics.median(run[name][0] for run in rounds if name in run))
-                           for name, dummy, dummy in commands)
+            medians = {}
             for name, dummy, dummy in commands:
-                median = medians[name]
                 ran = [run for run in rounds if name in run]
+                median = medians[name] = statistics.median(run[name][0] for run in ran)
                 cpu = statistics.median(run[name][1] for run in ran)
                 ratios = [run[name][0] / run['ansible -m ping'][0] for run in ran]
                 cpu_ratio = statistics.median(run[name][1] / run['ansible -m ping'][1] for run in ran)

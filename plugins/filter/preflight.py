@@ -50,7 +50,7 @@ def preflight_host_records(hosts, results, node_names=None, pods=None, host_egre
             raise AnsibleFilterError('preflight_host_records: each result must be a registered node_facts result, '
                                      'a record or null, got %s' % type(result).__name__)
     # A registered result's invocation (the module's arguments) is no part of a record: not copied.
-    results = [_plain(dict((key, result[key]) for key in result if key != 'invocation'))
+    results = [dict((key, _plain(result[key])) for key in result if key != 'invocation')
                if isinstance(result, Mapping) else result for result in results]
     if pods is not None:
         egress = list(host_egress) if host_egress is not None else [None] * len(hosts)
