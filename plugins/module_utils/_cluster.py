@@ -21,6 +21,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._bounded_run i
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._cluster_checks import evaluate, unknown_facts
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import (
     ClusterError, K8sNameError, QuantityError, UsageError, VersionError)
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._k8s_objects import kubernetes_version
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._kubectl import Kubectl, access_review_body, find_kubeconfig
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import MIN_SECRET_LENGTH
 
@@ -54,7 +55,7 @@ def argument_spec():
 
 def validate_options(params):
     """Raise UsageError naming the misused option."""
-    for name, parse in (('min_k8s_version', versions.kubernetes_version),
+    for name, parse in (('min_k8s_version', kubernetes_version),
                         ('min_kernel_version', versions.parse_version),
                         ('namespace', validate_namespace),
                         ('pem_memory_limit', memory_bytes)):

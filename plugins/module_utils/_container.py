@@ -17,14 +17,16 @@ import re
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _hostfs as hostfs
 
 # cgroup paths of pid 1 that only a containerised init has (cgroup v1, or v2 without a namespace).
+# Compiled on first use (``re`` keeps them compiled for the rest of the process): they are the last
+# evidence, read only when none of the rest is found, and compiling them at import cost every node run.
 _CGROUP_PATTERNS = (
-    (re.compile(r'/docker[/-]'), 'docker'),
-    (re.compile(r'/libpod[-_]|/machine\.slice/libpod'), 'podman'),
-    (re.compile(r'/kubepods'), 'kubernetes'),
-    (re.compile(r'/lxc(\.payload)?[/.]'), 'lxc'),
-    (re.compile(r'/containerd[/-]|cri-containerd'), 'containerd'),
-    (re.compile(r'/crio-'), 'cri-o'),
-    (re.compile(r'/machine\.slice/.*nspawn'), 'systemd-nspawn'),
+    (r'/docker[/-]', 'docker'),
+    (r'/libpod[-_]|/machine\.slice/libpod', 'podman'),
+    (r'/kubepods', 'kubernetes'),
+    (r'/lxc(\.payload)?[/.]', 'lxc'),
+    (r'/containerd[/-]|cri-containerd', 'containerd'),
+    (r'/crio-', 'cri-o'),
+    (r'/machine\.slice/.*nspawn', 'systemd-nspawn'),
 )
 
 
@@ -49,7 +51,7 @@ def container_from_cgroup(text):
     for line in text.splitlines():
         path = line.split(':', 2)[-1]
         for pattern, kind in _CGROUP_PATTERNS:
-            if pattern.search(path):
+            if re.search(pattern, path):
                 return kind
     return None
 

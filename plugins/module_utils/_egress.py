@@ -17,8 +17,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError, UsageError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._probe import probe
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import (
-    ENV_PROXY_NAMES, host_for_url, redact_proxy_url, select_proxy)
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import ENV_PROXY_NAMES, host_for_url, select_proxy
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import url_secrets
 
 # The longest a probe step may be given (a day); inf, nan or 1e10 would overflow the socket timeouts.
@@ -89,6 +88,9 @@ def egress_check(egress, remedy=None):
 
 def _unusable_env_proxy(exc, host, port, chosen, validate_certs, require_http2):
     """The result when the proxy of the node's environment cannot be used: a ``proxy`` stage failure."""
+    # Imported here: only a run with a proxy gets here, and AnsiballZ ships sources, so every module
+    # run compiles each module_utils file it imports.
+    from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy_url import redact_proxy_url
     return {
         'reachable': False, 'stage': 'proxy', 'msg': 'https_proxy on the node: %s' % exc,
         'host': host, 'port': port, 'addresses': [], 'via_proxy': redact_proxy_url(chosen),

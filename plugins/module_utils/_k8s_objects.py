@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the cluster checks read from Kubernetes API objects: the server version, node summaries,
-the default StorageClasses.
+"""What the cluster checks read from Kubernetes API objects: the server version (and a Kubernetes
+version as the cluster facts show it), node summaries, the default StorageClasses.
 
 Pure functions over the JSON ``kubectl`` prints. Private to this collection.
 """
@@ -23,6 +23,8 @@ DEFAULT_CLASS_ANNOTATIONS = (
     'storageclass.kubernetes.io/is-default-class',
     'storageclass.beta.kubernetes.io/is-default-class',
 )
+# The pre-release tag of a Kubernetes version's suffix (``-rc.1`` of ``v1.30.0-rc.1``).
+_PRERELEASE_RE = re.compile(r'^-((?:alpha|beta|rc)\.?\d*)')
 
 
 def obj(value):
@@ -62,22 +64,45 @@ def os_image(node):
     return text(node_info(node).get('osImage'))
 
 
+def kubernetes_version(value):
+    """A Kubernetes ``gitVersion`` (``v1.27.4-eks-2d98532``) or minimum (``1.16``) as the cluster facts show it.
+
+    Returns ``{major, minor, patch, suffix, prerelease, version}``: ``version`` is ``X.Y.Z``, vendor
+    suffixes (``-eks-…``, ``-gke.N``, ``+k3s1``) stay in ``suffix``, ``prerelease`` is the
+    ``-alpha.N``/``-beta.N``/``-rc.N`` tag or None. Needs at least ``major.minor`` and no space in
+    the suffix; raises VersionError otherwise.
+    """
+    version = versions.try_parse(value)
+    if version is None or len(version.numbers) < 2 or len(value.split()) != 1:
+        raise VersionError('not a Kubernetes version: %r' % (value,))
+    prerelease = _PRERELEASE_RE.match(version.suffix)
+    major, minor, patch = version.padded(3)[:3]
+    return {
+        'major': major,
+        'minor': minor,
+        'patch': patch,
+        'suffix': version.suffix,
+        'prerelease': prerelease.group(1) if prerelease else None,
+        'version': version.triple(),
+    }
+
+
 def server_version(version_obj):
     """``(gitVersion, parsed)`` from a ``/version`` object; falls back on ``major``/``minor``.
 
-    ``parsed`` is ``_versions.kubernetes_version``'s dict; VersionError when neither is usable.
+    ``parsed`` is :func:`kubernetes_version`'s dict; VersionError when neither is usable.
     """
     if not isinstance(version_obj, dict):
         raise VersionError('the /version answer is not an object')
     git_version = text(version_obj.get('gitVersion'))
     try:
-        return git_version, versions.kubernetes_version(git_version)
+        return git_version, kubernetes_version(git_version)
     except VersionError:
         major = re.sub(r'\D', '', str(version_obj.get('major') or ''))
         minor = re.sub(r'\D', '', str(version_obj.get('minor') or ''))
         if not major or not minor:
             raise VersionError('the /version answer has no usable version: gitVersion %r' % (git_version,))
-        return git_version, versions.kubernetes_version('%s.%s' % (major, minor))
+        return git_version, kubernetes_version('%s.%s' % (major, minor))
 
 
 def _memory_mib(node):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The kubectl client: which kubeconfig, list arguments, JSON answers, messages without secrets.
+"""The kubectl client: which kubeconfig and its credentials, list arguments, JSON answers, messages without secrets.
 
 :class:`Kubectl` runs ``kubectl`` through a ``run(args, data=None) -> (rc, stdout, stderr)``
 callable the module gives it (``AnsibleModule.run_command``), so a unit test can hand it recorded
@@ -18,9 +18,13 @@ import re
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ClusterError
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import kubeconfig_secrets, redact, sanitize
+from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import redact, sanitize, url_secrets
 
 _KLOG_RE = re.compile(r'^[IWE]\d{4} \d\d:\d\d:\d\d')
+
+# Kubeconfig fields that hold a secret (``kubectl config view --raw`` prints them as they are).
+_KUBECONFIG_SECRET_KEYS = ('token', 'password', 'client-key-data', 'client-key', 'id-token', 'refresh-token',
+                           'access-token', 'client-secret')
 
 
 def is_klog_line(line):
@@ -35,6 +39,38 @@ def clean_message(text, limit=600, secrets=()):
     lines = [line.strip() for line in (text or '').splitlines()]
     lines = [line for line in lines if line and not is_klog_line(line)]
     return sanitize(redact(re.sub(r'\s+', ' ', ' '.join(lines)).strip() or 'no message', secrets), limit)
+
+
+def kubeconfig_secrets(view):
+    """Every credential of a kubeconfig as ``kubectl config view --raw -o json`` prints it."""
+    found = set()
+    for user in _items(view, 'users'):
+        auth = user.get('user') if isinstance(user.get('user'), dict) else {}
+        for key in _KUBECONFIG_SECRET_KEYS:
+            _add(found, auth.get(key))
+        provider = auth.get('auth-provider') if isinstance(auth.get('auth-provider'), dict) else {}
+        config = provider.get('config') if isinstance(provider.get('config'), dict) else {}
+        for key, value in config.items():
+            if any(word in str(key).lower() for word in ('token', 'secret', 'password', 'key')):
+                _add(found, value)
+        execution = auth.get('exec') if isinstance(auth.get('exec'), dict) else {}
+        for env in execution.get('env') or []:
+            if isinstance(env, dict):
+                _add(found, env.get('value'))
+    for cluster in _items(view, 'clusters'):
+        server = (cluster.get('cluster') or {}).get('server') if isinstance(cluster.get('cluster'), dict) else None
+        found.update(url_secrets(server))
+    return found
+
+
+def _items(view, key):
+    items = view.get(key) if isinstance(view, dict) else None
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _add(found, value):
+    if isinstance(value, str) and value.strip():
+        found.add(value.strip())
 
 
 def find_kubeconfig(option, environ, home=None):

@@ -44,13 +44,15 @@ _PREFERRED = {
 # ostree-based systems (Fedora CoreOS, RHCOS, Silverblue): /usr is an immutable image.
 OSTREE_MARKERS = ('/run/ostree-booted', '/usr/bin/rpm-ostree')
 
+# The release patterns are compiled on first use (``re`` keeps them compiled for the rest of the
+# process): only RPM and SUSE nodes use them, and compiling them at import cost every node run.
 # SUSE kernels end in their flavour (default, azure, rt, 64kb, kvmsmall, preempt, vanilla, debug, ...):
 # 5.14.21-150500.55.39-default is %version-%source_rel of kernel-default plus "-default".
-_SUSE_RELEASE_RE = re.compile(r'^(?P<version>[0-9][^-\s]*-[0-9][^-\s]*)-(?P<flavour>[a-z][a-z0-9_]*)$')
+_SUSE_RELEASE = r'^(?P<version>[0-9][^-\s]*-[0-9][^-\s]*)-(?P<flavour>[a-z][a-z0-9_]*)$'
 # RHEL-family variants after a "+": 5.14.0-362.8.1.el9_3.x86_64+debug, +rt, +rt-debug, +64k, +64k-debug
-_RPM_VARIANT_RE = re.compile(r'^(?P<base>[^+\s]+)\+(?P<variant>[a-z0-9]+(?:-[a-z0-9]+)*)$')
+_RPM_VARIANT = r'^(?P<base>[^+\s]+)\+(?P<variant>[a-z0-9]+(?:-[a-z0-9]+)*)$'
 # Real-time kernels before RHEL 9.3 carry ".rtN" in their release: 4.18.0-372.9.1.rt7.166.el8.x86_64
-_RPM_RT_RE = re.compile(r'\.rt\d')
+_RPM_RT = r'\.rt\d'
 # Arch kernels: 6.1.0-arch1-1 (linux), 6.6.10-1-lts, 6.7.0-zen3-1-zen, 6.7.0-hardened1-1-hardened
 _ARCH_FLAVOURS = ('lts', 'zen', 'hardened', 'rt', 'rt-lts')
 # Photon kernels carry their flavour too: 4.19.225-3.ph3-esx
@@ -112,7 +114,7 @@ def rpm_headers_package(release):
     (5.15.0-200.131.27.el9uek.x86_64, kernel-uek-devel).
     """
     base, variant = release, None
-    match = _RPM_VARIANT_RE.match(release)
+    match = re.match(_RPM_VARIANT, release)
     if match:
         base, variant = match.group('base'), match.group('variant')
     elif release.endswith('.debug'):
@@ -120,7 +122,7 @@ def rpm_headers_package(release):
     flavours = []
     if 'uek' in base:
         flavours.append('uek')
-    elif _RPM_RT_RE.search(base):
+    elif re.search(_RPM_RT, base):
         flavours.append('rt')
     if variant:
         parts = variant.split('-')
@@ -143,7 +145,7 @@ def suse_headers_capability(release):
     kernel (kernel-syms requires kernel-default-devel in the same form), and zypper installs it with
     ``zypper install 'kernel-default-devel = 5.14.21-150500.55.39'``.
     """
-    match = _SUSE_RELEASE_RE.match(release)
+    match = re.match(_SUSE_RELEASE, release)
     if not match:
         return None
     return 'kernel-%s-devel = %s' % (match.group('flavour'), match.group('version'))

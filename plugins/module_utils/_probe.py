@@ -36,7 +36,6 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _http2 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _sockets as sockets
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress_remedies as words
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError, StageFailure
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import parse_proxy_url
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import sanitize
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._x509 import describe_certificate
 
@@ -45,7 +44,7 @@ STAGES = ('dns', 'connect', 'proxy', 'tls', 'alpn', 'http2', 'ok')
 # The least time worth spending on re-fetching an untrusted certificate (only to name its issuer).
 MIN_REFETCH = 0.05
 
-# What to probe and how; ``proxy`` is a parsed proxy (``_proxy.parse_proxy_url``) or None.
+# What to probe and how; ``proxy`` is a parsed proxy (``_proxy_url.parse_proxy_url``) or None.
 # ``deadline`` is the probe's one deadline (``_sockets.Deadline``), ``timeout`` the seconds it was given.
 Target = namedtuple('Target', ['host', 'port', 'timeout', 'proxy', 'ca_path', 'validate_certs', 'resolver',
                                'deadline'])
@@ -242,8 +241,14 @@ def probe(host=requirements.CLOUD_HOST, port=requirements.CLOUD_PORT, timeout=re
     ProxyURLError only when ``proxy`` cannot be parsed.
     """
     started = time.monotonic()
-    target = Target(host, port, timeout, parse_proxy_url(proxy) if proxy else None, ca_path, validate_certs,
-                    resolver or socket.getaddrinfo, sockets.Deadline(timeout))
+    parsed = None
+    if proxy:
+        # Imported here: only a probe through a proxy needs the proxy URL parser, and AnsiballZ ships
+        # sources, so every module run compiles each module_utils file it imports.
+        from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy_url import parse_proxy_url
+        parsed = parse_proxy_url(proxy)
+    target = Target(host, port, timeout, parsed, ca_path, validate_certs, resolver or socket.getaddrinfo,
+                    sockets.Deadline(timeout))
     result = _new_result(target, proxy_source, require_http2)
     remedy = None
     try:

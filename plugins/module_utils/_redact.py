@@ -4,8 +4,9 @@
 """What leaves a module is sanitised and masked here, in one place.
 
 Secrets are masked by what they are first: the parsed credentials of every URL (the password of a
-proxy URL, as written and percent-decoded) and of the kubeconfig in use (tokens, passwords, client
-keys, exec credential plugin environments, auth-provider configs). Then the known forms of a
+proxy URL, as written and percent-decoded, see :func:`url_secrets`) and of the kubeconfig in use
+(tokens, passwords, client keys, exec credential plugin environments, auth-provider configs, which
+``_kubectl.kubeconfig_secrets`` finds). Then the known forms of a
 credential in free text are masked as well (``Bearer X``, ``--token X``, ``"token": "X"``,
 ``Authorization: Basic X``, a bare JWT, ``client-key-data: X``, ``password=X``), for secrets nobody
 told us about. Control characters from outside never reach a message. Private to this collection.
@@ -16,8 +17,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import proxy_credentials
 
 MASK = '********'
 
@@ -41,46 +40,15 @@ _PATTERN_SOURCES = (
 )
 _CONTROL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f-\x9f]')
 
-# Kubeconfig fields that hold a secret (``kubectl config view --raw`` prints them as they are).
-_KUBECONFIG_SECRET_KEYS = ('token', 'password', 'client-key-data', 'client-key', 'id-token', 'refresh-token',
-                           'access-token', 'client-secret')
-
 
 def url_secrets(url):
     """The credentials of one URL (its password, as written and percent-decoded)."""
-    return set(proxy_credentials(url)) if isinstance(url, str) else set()
-
-
-def kubeconfig_secrets(view):
-    """Every credential of a kubeconfig as ``kubectl config view --raw -o json`` prints it."""
-    found = set()
-    for user in _items(view, 'users'):
-        auth = user.get('user') if isinstance(user.get('user'), dict) else {}
-        for key in _KUBECONFIG_SECRET_KEYS:
-            _add(found, auth.get(key))
-        provider = auth.get('auth-provider') if isinstance(auth.get('auth-provider'), dict) else {}
-        config = provider.get('config') if isinstance(provider.get('config'), dict) else {}
-        for key, value in config.items():
-            if any(word in str(key).lower() for word in ('token', 'secret', 'password', 'key')):
-                _add(found, value)
-        execution = auth.get('exec') if isinstance(auth.get('exec'), dict) else {}
-        for env in execution.get('env') or []:
-            if isinstance(env, dict):
-                _add(found, env.get('value'))
-    for cluster in _items(view, 'clusters'):
-        server = (cluster.get('cluster') or {}).get('server') if isinstance(cluster.get('cluster'), dict) else None
-        found.update(url_secrets(server))
-    return found
-
-
-def _items(view, key):
-    items = view.get(key) if isinstance(view, dict) else None
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def _add(found, value):
-    if isinstance(value, str) and value.strip():
-        found.add(value.strip())
+    if not isinstance(url, str):
+        return set()
+    # Imported here: only a URL needs the URL parser, and AnsiballZ ships sources, so every module
+    # run compiles each module_utils file it imports (a node without a proxy has no URL to mask).
+    from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy_url import proxy_credentials
+    return set(proxy_credentials(url))
 
 
 def sanitize(text, limit=None):

@@ -7,7 +7,8 @@ A version is the run of dot-separated numbers at the start of the text (a leadin
 allowed), and the rest is its suffix: ``5.15.153.1-microsoft-standard-WSL2+`` is 5.15.153.1 with
 suffix ``-microsoft-standard-WSL2+``; ``v1.27.4-eks-2d98532`` is 1.27.4 with ``-eks-2d98532``;
 ``4.19+105+deb10u4~bpo9+1`` is 4.19; ``18.04`` is 18.04. Versions compare by their numbers, missing
-parts counting as 0 (``5.4`` equals ``5.4.0``). Private to this collection.
+parts counting as 0 (``5.4`` equals ``5.4.0``). A Kubernetes version as the cluster facts show it
+is ``_k8s_objects.kubernetes_version``'s, on top of this parser. Private to this collection.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,7 +25,6 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import
 # only ASCII digits count.
 MAX_PART_DIGITS = 9
 _VERSION_RE = re.compile(r'^\s*v?([0-9]+)((?:\.[0-9]+)*)')
-_PRERELEASE_RE = re.compile(r'^-((?:alpha|beta|rc)\.?\d*)')
 
 
 class Version(namedtuple('Version', ['numbers', 'suffix'])):
@@ -81,26 +81,3 @@ def compare(left, right):
 def at_least(actual, minimum):
     """True when version ``actual`` is ``minimum`` or newer; VersionError when either is no version."""
     return compare(actual, minimum) >= 0
-
-
-def kubernetes_version(text):
-    """A Kubernetes ``gitVersion`` (``v1.27.4-eks-2d98532``) or minimum (``1.16``) as the cluster facts show it.
-
-    Returns ``{major, minor, patch, suffix, prerelease, version}``: ``version`` is ``X.Y.Z``, vendor
-    suffixes (``-eks-…``, ``-gke.N``, ``+k3s1``) stay in ``suffix``, ``prerelease`` is the
-    ``-alpha.N``/``-beta.N``/``-rc.N`` tag or None. Needs at least ``major.minor`` and no space in
-    the suffix; raises VersionError otherwise.
-    """
-    version = try_parse(text)
-    if version is None or len(version.numbers) < 2 or len(text.split()) != 1:
-        raise VersionError('not a Kubernetes version: %r' % (text,))
-    prerelease = _PRERELEASE_RE.match(version.suffix)
-    major, minor, patch = version.padded(3)[:3]
-    return {
-        'major': major,
-        'minor': minor,
-        'patch': patch,
-        'suffix': version.suffix,
-        'prerelease': prerelease.group(1) if prerelease else None,
-        'version': version.triple(),
-    }

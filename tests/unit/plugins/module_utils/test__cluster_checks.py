@@ -15,7 +15,6 @@ import pytest
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _cluster_checks as cluster_checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _k8s_objects as k8s_objects
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _quantities as quantities
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import QuantityError, VersionError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 
@@ -52,7 +51,7 @@ def nodes_of(env):
     ('v1.28.2+k3s1', '1.28.2', 'pass'),
 ])
 def test_check_k8s_version(git_version, minimum, status):
-    check = cluster_checks.check_k8s_version(versions.kubernetes_version(git_version), git_version, minimum)
+    check = cluster_checks.check_k8s_version(k8s_objects.kubernetes_version(git_version), git_version, minimum)
     assert check['status'] == status
     assert check['actual'] == git_version
     assert check['expected'] == '>= %s' % minimum

@@ -22,6 +22,7 @@ import os
 import pytest
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _elf as elf
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _k8s_objects as k8s_objects
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node_checks as node_checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _osrelease as osrelease
@@ -62,11 +63,11 @@ def _json(cluster, name):
 @pytest.mark.parametrize('cluster', CLUSTERS)
 def test_kubernetes_corpus_agrees_with_the_api_servers_own_major_and_minor(cluster):
     served = _json(cluster, 'version.json')
-    parsed = versions.kubernetes_version(served['gitVersion'])
+    parsed = k8s_objects.kubernetes_version(served['gitVersion'])
     assert (parsed['major'], parsed['minor']) == (int(served['major']), int(served['minor'].rstrip('+')))
     for item in _json(cluster, 'nodes.json').get('items') or []:
         info = item['status']['nodeInfo']
-        kubelet = versions.kubernetes_version(info['kubeletVersion'])
+        kubelet = k8s_objects.kubernetes_version(info['kubeletVersion'])
         assert kubelet['major'] == parsed['major'] and abs(kubelet['minor'] - parsed['minor']) <= 3
         if info.get('operatingSystem', 'linux') == 'linux':
             assert versions.normalize(info['kernelVersion']) is not None, info['kernelVersion']

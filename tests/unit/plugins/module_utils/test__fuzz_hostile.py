@@ -25,7 +25,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node as node
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node_checks as node_checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _osrelease as osrelease
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import _proxy as proxy
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _proxy_url as proxy_url
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _redact as redact
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _tunnel as tunnel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
@@ -121,13 +121,13 @@ USERINFO = st.text(alphabet=st.characters(blacklist_categories=('Cs', 'Cc')), mi
 def test_a_proxy_password_never_survives_redaction(user, password, encode):
     written = quote(password, safe='') if encode else password
     url = 'http://%s:%s@proxy.example:3128' % (quote(user, safe=''), written)
-    assert written not in proxy.redact_proxy_url(url)
+    assert written not in proxy_url.redact_proxy_url(url)
     try:
-        parsed = proxy.parse_proxy_url(url)
+        parsed = proxy_url.parse_proxy_url(url)
     except ProxyURLError as exc:
         assert password not in str(exc) and written not in str(exc)
         return
-    assert parsed['password'] == (password if encode else proxy.split_proxy_url(url).password)
+    assert parsed['password'] == (password if encode else proxy_url.split_proxy_url(url).password)
     secrets = redact.url_secrets(url)
     message = redact.redact('proxy said: %s and %s' % (password, written), secrets)
     assert password not in message and written not in message

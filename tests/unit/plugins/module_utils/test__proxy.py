@@ -1,14 +1,21 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of module_utils/_proxy: the one proxy URL parser, redaction, no_proxy, proxy choice."""
+"""Unit tests of module_utils/_proxy_url, _no_proxy and _proxy: the one proxy URL parser, redaction,
+no_proxy, proxy choice."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import subprocess
+import sys
+
 import pytest
 
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _no_proxy
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _proxy as proxy
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _proxy_url as proxy_url
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError
 
 # ------------------------------------------------------------------ proxy URLs
@@ -29,7 +36,7 @@ PROXY_URLS = [
 
 @pytest.mark.parametrize('url, host, port, username, password, display', PROXY_URLS)
 def test_parse_proxy_url(url, host, port, username, password, display):
-    parsed = proxy.parse_proxy_url(url)
+    parsed = proxy_url.parse_proxy_url(url)
     assert (parsed['host'], parsed['port'], parsed['username'], parsed['password'], parsed['display']) == (
         host, port, username, password, display)
 
@@ -47,7 +54,7 @@ BAD_PROXY_URLS = [
 @pytest.mark.parametrize('url, message', BAD_PROXY_URLS)
 def test_parse_proxy_url_rejects(url, message):
     with pytest.raises(ProxyURLError) as raised:
-        proxy.parse_proxy_url(url)
+        proxy_url.parse_proxy_url(url)
     assert message in str(raised.value)
     assert 'secret' not in str(raised.value)
 
@@ -61,8 +68,8 @@ def test_parse_proxy_url_rejects(url, message):
     ('http://proxy:3128', 'http://proxy:3128', []),
 ])
 def test_redaction_and_credentials(url, redacted, secrets):
-    assert proxy.redact_proxy_url(url) == redacted
-    assert proxy.proxy_credentials(url) == sorted(secrets)
+    assert proxy_url.redact_proxy_url(url) == redacted
+    assert proxy_url.proxy_credentials(url) == sorted(secrets)
 
 
 # ------------------------------------------------------------------ no_proxy
@@ -96,7 +103,7 @@ NO_PROXY = [
 
 @pytest.mark.parametrize('host, port, no_proxy, expected', NO_PROXY)
 def test_no_proxy_matches(host, port, no_proxy, expected):
-    assert proxy.no_proxy_matches(host, port, no_proxy) is expected
+    assert _no_proxy.no_proxy_matches(host, port, no_proxy) is expected
 
 
 def test_select_proxy():
@@ -131,17 +138,40 @@ def test_select_proxy():
     ('http://u%40corp:p%C3%A4ss@proxy:3128', 'p\u00e4ss', 'p%C3%A4ss'),
 ])
 def test_passwords_with_url_delimiters(url, password, raw):
-    parsed = proxy.parse_proxy_url(url)
+    parsed = proxy_url.parse_proxy_url(url)
     assert (parsed['host'], parsed['port'], parsed['password']) == ('proxy', 3128, password)
-    assert proxy.redact_proxy_url(url) == 'http://proxy:3128' + ('/' if url.endswith('/') else '')
-    assert proxy.proxy_credentials(url) == sorted(set([password, raw]))
+    assert proxy_url.redact_proxy_url(url) == 'http://proxy:3128' + ('/' if url.endswith('/') else '')
+    assert proxy_url.proxy_credentials(url) == sorted(set([password, raw]))
     assert password not in parsed['display']
 
 
 def test_unparseable_url_is_still_redacted():
     url = 'http://u:s3cret@proxy:notaport'
-    assert 's3cret' not in proxy.redact_proxy_url(url)
+    assert 's3cret' not in proxy_url.redact_proxy_url(url)
     with pytest.raises(ProxyURLError) as raised:
-        proxy.parse_proxy_url(url)
+        proxy_url.parse_proxy_url(url)
     assert 's3cret' not in str(raised.value)
-    assert proxy.proxy_credentials(url) == ['s3cret']   # masked even when the URL is unusable
+    assert proxy_url.proxy_credentials(url) == ['s3cret']   # masked even when the URL is unusable
+
+
+def test_a_node_check_without_a_proxy_never_imports_the_proxy_url_parser(tmp_path):
+    # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run, so
+    # node_facts and egress_info import the proxy URL parser and no_proxy only when a proxy is configured.
+    code = ('import sys\n'
+            'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress, _node, _redact\n'
+            'def imported():\n'
+            '    return sorted(n for n in sys.modules if n.endswith(("._proxy_url", "._no_proxy")))\n'
+            'assert not imported(), imported()\n'
+            'options = dict(host="127.0.0.1", port=9, timeout=0.5, proxy=None, use_proxy=True, ca_path=None,\n'
+            '               validate_certs=True, require_http2=True)\n'
+            'assert _egress.secrets(None, {}) == set() and _redact.url_secrets(None) == set()\n'
+            'facts = _node.node_facts(sys.argv[1], None, options, {})\n'
+            'assert facts["egress"]["stage"] == "connect", facts["egress"]\n'
+            'assert not imported(), "imported by a node check without a proxy: %s" % imported()\n'
+            # The control: a proxy from the environment does import both.
+            'found = _egress.run("127.0.0.1", 9, 0.5, environ={"https_proxy": "http://u:pw@127.0.0.1:9", "no_proxy": "x"})\n'
+            'assert found["egress"]["stage"] == "proxy", found["egress"]\n'
+            'assert len(imported()) == 2, imported()\n')
+    done = subprocess.run([sys.executable, '-c', code, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert done.returncode == 0, done.stdout

@@ -38,7 +38,7 @@ KNOWN = ['tok-Zq81-secret', 'pw-Hh52-secret', 'S0VZLWRhdGEtc2VjcmV0', 'env-Mm07-
 
 
 def test_kubeconfig_secrets_are_every_credential():
-    found = redact.kubeconfig_secrets(RAW_VIEW)
+    found = kubectl.kubeconfig_secrets(RAW_VIEW)
     assert sorted(found) == sorted(KNOWN)
     assert 'Q0VSVA==' not in found and 'pixie' not in found and 'admin' not in found
 
@@ -46,7 +46,7 @@ def test_kubeconfig_secrets_are_every_credential():
 @pytest.mark.parametrize('view', [None, [], 'x', {'users': 'x'}, {'users': [1, None, {'user': 'x'}]},
                                   {'clusters': [{'cluster': 'x'}]}])
 def test_kubeconfig_secrets_of_odd_shapes(view):
-    assert redact.kubeconfig_secrets(view) == set()
+    assert kubectl.kubeconfig_secrets(view) == set()
 
 
 # The forms the issue found leaking, and their neighbours: (text, secret that must go, text that must stay).
@@ -71,7 +71,7 @@ def test_known_forms_are_masked_without_being_told(text, secret, kept):
 
 def test_secrets_are_masked_by_value_anywhere():
     text = 'error: the server rejected tok-Zq81-secret and srv-Pw41 (nothing says what they are)'
-    masked = redact.redact(text, redact.kubeconfig_secrets(RAW_VIEW))
+    masked = redact.redact(text, kubectl.kubeconfig_secrets(RAW_VIEW))
     assert 'tok-Zq81-secret' not in masked and 'srv-Pw41' not in masked
     assert masked.startswith('error: the server rejected ')
 

@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _k8s_objects as k8s_objects
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _versions as versions
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import VersionError
 
@@ -88,7 +89,7 @@ def test_version_at_least(actual, minimum, result):
     assert versions.at_least(actual, minimum) is result
 
 
-# --- Kubernetes versions --------------------------------------------------------------------------
+# --- Kubernetes versions (_k8s_objects.kubernetes_version, on top of the one parser) --------------
 
 VERSIONS = [
     # text, version, suffix, prerelease
@@ -109,7 +110,7 @@ VERSIONS = [
 
 @pytest.mark.parametrize('text, version, suffix, prerelease', VERSIONS)
 def test_kubernetes_version(text, version, suffix, prerelease):
-    parsed = versions.kubernetes_version(text)
+    parsed = k8s_objects.kubernetes_version(text)
     assert parsed['version'] == version
     assert parsed['suffix'] == suffix
     assert parsed['prerelease'] == prerelease
@@ -118,7 +119,7 @@ def test_kubernetes_version(text, version, suffix, prerelease):
 @pytest.mark.parametrize('text', ['', 'latest', '1', 'v1', '1.x', 'vv1.2.3', None, 127, '1.27.3 beta'])
 def test_kubernetes_version_rejects(text):
     with pytest.raises(VersionError):
-        versions.kubernetes_version(text)
+        k8s_objects.kubernetes_version(text)
 
 
 # --- os-release VERSION_IDs -----------------------------------------------------------------------
