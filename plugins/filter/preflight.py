@@ -82,11 +82,34 @@ def preflight_report(hosts, cluster=None, skip=None, warnings_fatal=False, pendi
     if not isinstance(hosts, Mapping):
         raise AnsibleFilterError('preflight_report expects a dict of host name to record, got %s'
                                  % type(hosts).__name__)
+    return _build_report('preflight_report', _plain(hosts), cluster, skip, warnings_fatal, pending, hosts_pattern)
+
+
+def preflight_play_report(hosts, results, node_names=None, pods=None, host_egress=None, cluster=None, skip=None,
+                          warnings_fatal=False, pending=None, hosts_pattern=None, parts=None):
+    """``preflight_report`` over ``preflight_host_records`` in one step, as the role builds it: the records
+    go straight into the report (between two filters they would be copied and walked again), and only
+    the report's ``parts`` are returned when given."""
+    if parts is not None and (not isinstance(parts, (list, tuple)) or not all(isinstance(part, str) for part in parts)):
+        raise AnsibleFilterError('preflight_play_report: parts must be a list of the report\'s keys')
+    records = preflight_host_records(hosts, results, node_names, pods, host_egress)
+    built = _build_report('preflight_play_report', records, cluster, skip, warnings_fatal, pending, hosts_pattern)
+    if parts is None:
+        return built
+    unknown = [part for part in parts if part not in built]
+    if unknown:
+        raise AnsibleFilterError('preflight_play_report: no such part of the report: %s (it has %s)'
+                                 % (', '.join(unknown), ', '.join(sorted(built))))
+    return dict((part, built[part]) for part in parts)
+
+
+def _build_report(name, records, cluster, skip, warnings_fatal, pending, hosts_pattern):
+    """``_report.build_report`` on plain records, after checking the other arguments (``name`` is the filter's)."""
     if cluster is not None and not isinstance(cluster, Mapping):
-        raise AnsibleFilterError('preflight_report: cluster must be a dict or null')
+        raise AnsibleFilterError('%s: cluster must be a dict or null' % name)
     if pending is not None and not isinstance(pending, (list, tuple)):
-        raise AnsibleFilterError('preflight_report: pending must be a list of host names')
-    return _report.build_report(_plain(hosts), _plain(cluster), skip=_report.skip_list(_plain(skip)),
+        raise AnsibleFilterError('%s: pending must be a list of host names' % name)
+    return _report.build_report(records, _plain(cluster), skip=_report.skip_list(_plain(skip)),
                                 warnings_fatal=bool(warnings_fatal), pending=_plain(pending),
                                 hosts_pattern=hosts_pattern)
 
@@ -106,5 +129,6 @@ class FilterModule:
             'preflight_cluster_record': preflight_cluster_record,
             'preflight_pod_record': preflight_pod_record,
             'preflight_report': preflight_report,
+            'preflight_play_report': preflight_play_report,
             'preflight_report_json': preflight_report_json,
         }
