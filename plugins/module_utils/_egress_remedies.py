@@ -78,4 +78,3 @@ def http2_remedy(host, port):
     return ('TLS and ALPN h2 succeed but no HTTP/2 comes back: whatever terminates TLS (a proxy, a '
             'TLS-inspecting firewall, a load balancer, or the server at %s:%d) claims HTTP/2 and does '
             'not speak it; use one that passes HTTP/2 through, or exempt the cloud address.' % (host, port))
-

@@ -65,4 +65,3 @@ def tree_os(distribution):
     if distribution['id'] in NOT_LINUX_IDS:
         return distribution['name'], 'os-release', None
     return 'Linux', 'os-release', None
-

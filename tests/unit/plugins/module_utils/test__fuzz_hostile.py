@@ -108,7 +108,7 @@ CONFIG_LINES = st.lists(st.one_of(
 
 
 CONFIG_NAMES = st.lists(st.sampled_from(['CONFIG_BPF', 'CONFIG_KPROBES', 'CONFIG_A', 'CONFIG_B', 'CONFIG_C',
-                                          'CONFIG_D', 'CONFIG_E']), unique=True)
+                                         'CONFIG_D', 'CONFIG_E']), unique=True)
 
 
 @SETTINGS
