@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the operator reads when the egress probe stops: one remedy per failure, and the ok message.
+"""What the operator reads when the egress probe stops: one remedy per failure.
 
-Plain text from the probe's findings; private to this collection.
+Plain text from the probe's findings; private to this collection. ``_probe`` imports it only when a
+stage fails (its ``_words``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -77,12 +78,3 @@ def http2_remedy(host, port):
     return ('TLS and ALPN h2 succeed but no HTTP/2 comes back: whatever terminates TLS (a proxy, a '
             'TLS-inspecting firewall, a load balancer, or the server at %s:%d) claims HTTP/2 and does '
             'not speak it; use one that passes HTTP/2 through, or exempt the cloud address.' % (host, port))
-
-
-def ok_message(result):
-    via = ' through the proxy %s' % result['via_proxy'] if result['via_proxy'] else ''
-    if result['require_http2']:
-        how = 'HTTP/2 (ALPN h2, SETTINGS exchanged)'
-    else:
-        how = 'TLS (ALPN %s; HTTP/2 not checked: require_http2 is false)' % (result['alpn_protocol'] or 'none')
-    return '%s:%d answers over %s, %s%s' % (result['host'], result['port'], how, result['tls_version'], via)

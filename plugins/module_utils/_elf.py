@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pixie_ops.preflight contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The OS and architecture of a node from its own files, never from the machine running the module.
+"""The OS and architecture of a tree that does not say them in ``/proc`` (a mounted image, a chroot).
 
-With ``/proc`` under the host root, ``/proc/sys/kernel/ostype`` and ``/proc/sys/kernel/arch`` say
-it; for the node ``/`` itself, ``uname``. A host root without ``proc/`` (a mounted image, a chroot)
-is told by its tree: the architecture from the ELF header of one of its own programs (``/bin/sh``,
-``/usr/bin/env``, ...), the OS from its os-release. What cannot be told is None with the reason.
-Private to this collection; standard library only.
+The architecture comes from the ELF header of one of its own programs (``/bin/sh``, ``/usr/bin/env``,
+...), the OS from its os-release; never from the machine running the module. What cannot be told
+is None with the reason. ``_node`` asks ``/proc`` and ``uname`` first, and imports this only when
+they do not answer. Private to this collection; standard library only.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -66,26 +65,3 @@ def tree_os(distribution):
     if distribution['id'] in NOT_LINUX_IDS:
         return distribution['name'], 'os-release', None
     return 'Linux', 'os-release', None
-
-
-def identify(host_root, live, uname, distribution):
-    """``{os, os_source, architecture, architecture_source}`` and the problems by check id.
-
-    ``live``: the host root is ``/`` (this machine is the node, so uname counts).
-    """
-    found = {}
-    problems = {}
-    ostype = hostfs.read_first_line(host_root, '/proc/sys/kernel/ostype')
-    source = '/proc/sys/kernel/ostype' if ostype else None
-    if not ostype and live and uname is not None:
-        ostype, source = uname.sysname, 'uname'
-    if not ostype and not live:
-        ostype, source, problems['os'] = tree_os(distribution)
-    arch = hostfs.read_first_line(host_root, '/proc/sys/kernel/arch')
-    arch_source = '/proc/sys/kernel/arch' if arch else None
-    if not arch and live and uname is not None:
-        arch, arch_source = uname.machine, 'uname'
-    if not arch:
-        arch, arch_source, problems['architecture'] = tree_architecture(host_root)
-    found.update(os=ostype, os_source=source, architecture=arch, architecture_source=arch_source)
-    return found, problems

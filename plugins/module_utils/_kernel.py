@@ -20,9 +20,9 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._hostfs import (
     host_path, open_regular, read_limited, resolve_in_root, under_root)
 
-# A config line: CONFIG_FOO=y / =m / ="string" / =0x10; "# CONFIG_FOO is not set" means n.
-# Matched over a whole text, one line at a time: lines end at \n only, and the whitespace around a
-# line ([^\S\n]) is ignored, as str.strip() would remove it. Groups 1 and 2: set; group 3: not set.
+# A config line: CONFIG_FOO=y / =m / ="string" / =0x10, or "# CONFIG_FOO is not set". A file without
+# one is no kernel config. Lines end at \n only, and the whitespace around a line ([^\S\n]) is
+# ignored, as str.strip() would remove it (config_options reads a line the same way).
 _CONFIG_LINE_RE = re.compile(r'^[^\S\n]*(?:(CONFIG_[A-Za-z0-9_]+)=(.*)'
                              r'|#[^\S\n]*(CONFIG_[A-Za-z0-9_]+) is not set[^\S\n]*$)', re.MULTILINE)
 
@@ -80,20 +80,45 @@ def find_kernel_config(host_root, release, running=True):
     return None, None
 
 
-def parse_kernel_config(text):
-    """Parse kernel config text into ``{CONFIG_NAME: value}``; "is not set" lines give ``n``.
+def config_options(text, names):
+    """The options ``names`` as kernel config ``text`` sets them: ``{CONFIG_NAME: value}``.
 
-    Values keep their raw form (``y``, ``m``, ``"string"``, ``0x10``). Other lines are ignored.
-    One scan in C over the text: a config has thousands of lines, and a Python loop over them cost
-    each node run more than all its checks together.
+    Values keep their raw form (``y``, ``m``, ``"string"``, ``0x10``); "is not set" gives ``n``; the
+    last line that sets or unsets an option counts, and a name no line sets is left out. Only the
+    few options asked for are looked up, each from the end of the text, one line at a time: a
+    config has thousands of lines, and reading them all cost each node run more than all its
+    checks together.
     """
     options = {}
-    for name, value, unset in _CONFIG_LINE_RE.findall(text):
-        if name:
-            options[name] = value.strip()
-        else:
-            options[unset] = 'n'
+    for name in names:
+        end = len(text)
+        while True:
+            found = text.rfind(name, 0, end)
+            if found == -1:
+                break
+            end = found + len(name) - 1
+            # Most places a name occurs are inside a longer one (CONFIG_BPF in CONFIG_BPF_JIT=y).
+            if text[found + len(name):found + len(name) + 1] not in ('=', ' '):
+                continue
+            start = text.rfind('\n', 0, found) + 1
+            stop = text.find('\n', found)
+            value = _line_value(text[start:stop if stop != -1 else len(text)], name)
+            if value is not None:
+                options[name] = value
+                break
+            # Every other place the name occurs on this line is on the same line: go before it.
+            end = start
     return options
+
+
+def _line_value(line, name):
+    """What one config line says of option ``name``, or None when it says nothing of it."""
+    line = line.strip()
+    if line.startswith(name + '='):
+        return line[len(name) + 1:].strip()
+    if line.startswith('#') and line[1:].lstrip() == name + ' is not set':
+        return 'n'
+    return None
 
 
 def missing_config_options(options, required):

@@ -19,7 +19,6 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _packag
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _container as container
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress_probe
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import _elf as elf
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _hostfs as hostfs
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _kernel as kernel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node_checks
@@ -118,6 +117,33 @@ def _uname():
         return None
 
 
+def _identify(host_root, live, uname, distribution):
+    """``{os, os_source, architecture, architecture_source}`` and the problems by check id.
+
+    ``/proc/sys/kernel/ostype`` and ``/proc/sys/kernel/arch`` under the host root say them; for the
+    node ``/`` itself (``live``), ``uname``; else the tree (``_elf``, imported only then: AnsiballZ
+    ships sources, so every module run compiles each module_utils file it imports).
+    """
+    found = {}
+    problems = {}
+    ostype = hostfs.read_first_line(host_root, '/proc/sys/kernel/ostype')
+    source = '/proc/sys/kernel/ostype' if ostype else None
+    if not ostype and live and uname is not None:
+        ostype, source = uname.sysname, 'uname'
+    if not ostype and not live:
+        from ansible_collections.pixie_ops.preflight.plugins.module_utils._elf import tree_os
+        ostype, source, problems['os'] = tree_os(distribution)
+    arch = hostfs.read_first_line(host_root, '/proc/sys/kernel/arch')
+    arch_source = '/proc/sys/kernel/arch' if arch else None
+    if not arch and live and uname is not None:
+        arch, arch_source = uname.machine, 'uname'
+    if not arch:
+        from ansible_collections.pixie_ops.preflight.plugins.module_utils._elf import tree_architecture
+        arch, arch_source, problems['architecture'] = tree_architecture(host_root)
+    found.update(os=ostype, os_source=source, architecture=arch, architecture_source=arch_source)
+    return found, problems
+
+
 def _kernel_release(host_root, kernel_release, live, uname):
     """``(release to check, where it came from, the running release)``."""
     running = hostfs.read_first_line(host_root, '/proc/sys/kernel/osrelease')
@@ -150,7 +176,7 @@ def gather(host_root='/', kernel_release=None):
     facts['os_release_path'] = path
     facts['distribution'] = osrelease.distribution(fields) if fields is not None else None
     # OS and architecture: /proc, uname on the node itself, else the tree (never this machine's uname).
-    identity, found_problems = elf.identify(host_root, live, uname, facts['distribution'])
+    identity, found_problems = _identify(host_root, live, uname, facts['distribution'])
     facts.update(identity)
     problems.update(found_problems)
 
@@ -160,7 +186,7 @@ def gather(host_root='/', kernel_release=None):
     config_path, config_text = kernel.find_kernel_config(host_root, release, facts['kernel_release_running'])
     facts['kernel_config_path'] = config_path
     if config_text is not None:
-        options = kernel.parse_kernel_config(config_text)
+        options = kernel.config_options(config_text, requirements.REQUIRED_KERNEL_CONFIG)
         facts['kernel_config_missing'] = kernel.missing_config_options(
             options, requirements.REQUIRED_KERNEL_CONFIG)
     else:

@@ -34,10 +34,8 @@ from collections import namedtuple
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _http2 as http2
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _sockets as sockets
-from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress_remedies as words
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError, StageFailure
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import sanitize
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._x509 import describe_certificate
 
 STAGES = ('dns', 'connect', 'proxy', 'tls', 'alpn', 'http2', 'ok')
 
@@ -49,6 +47,24 @@ MIN_REFETCH = 0.05
 Target = namedtuple('Target', ['host', 'port', 'timeout', 'proxy', 'ca_path', 'validate_certs', 'resolver',
                                'deadline'])
 
+# Names a certificate carries can be long; what the result shows of each is cut at this length.
+MAX_NAME_LENGTH = 512
+
+# The names getpeercert() gives a verified certificate's name attributes (OpenSSL's long names), as
+# ``_x509`` writes them.
+_SHORT_NAMES = {
+    'commonName': 'CN', 'countryName': 'C', 'localityName': 'L', 'stateOrProvinceName': 'ST',
+    'organizationName': 'O', 'organizationalUnitName': 'OU', 'serialNumber': 'serialNumber',
+    'domainComponent': 'DC', 'emailAddress': 'emailAddress',
+}
+
+
+def _words():
+    """The remedies (``_egress_remedies``), imported only when a stage fails: AnsiballZ ships
+    sources, so every module run compiles each module_utils file it imports."""
+    from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress_remedies
+    return _egress_remedies
+
 
 def _open_direct(result, target):
     """Resolve the target and connect to one of its addresses; return the socket."""
@@ -56,14 +72,14 @@ def _open_direct(result, target):
     try:
         infos = sockets.resolve(host, port, target.deadline.left(), target.resolver)
     except (socket.gaierror, socket.timeout, OSError, UnicodeError, ValueError, TypeError) as exc:
-        raise StageFailure('dns', 'cannot resolve %s: %s' % (host, sockets.describe_os_error(exc)), words.dns_remedy(host))
+        raise StageFailure('dns', 'cannot resolve %s: %s' % (host, sockets.describe_os_error(exc)), _words().dns_remedy(host))
     result['addresses'] = [info[4][0] for info in infos]
     if not infos:
         raise StageFailure('dns', '%s has no address' % host, 'The node resolves %s to nothing: check its DNS.' % host)
     sock, errors = sockets.connect_any(infos, target.deadline.left())
     if sock is None:
         raise StageFailure('connect', 'cannot connect to %s:%d (%s)' % (host, port, '; '.join(errors)),
-                           words.connect_remedy(host, port))
+                           _words().connect_remedy(host, port))
     return sock
 
 
@@ -108,13 +124,13 @@ def _wrap(sock, target):
         reason = getattr(exc, 'reason', None) or str(exc)
         if 'NO_APPLICATION_PROTOCOL' in str(reason).upper():
             raise StageFailure('alpn', 'the server refused every protocol offered by ALPN (h2, http/1.1): %s' % reason,
-                               words.alpn_remedy(target.proxy))
+                               _words().alpn_remedy(target.proxy))
         raise StageFailure('tls', 'TLS handshake with %s:%d failed: %s' % (host, port, reason),
-                           words.tls_broken_remedy(host, port))
+                           _words().tls_broken_remedy(host, port))
     except (socket.timeout, OSError, EOFError) as exc:
         sock.close()
         raise StageFailure('tls', 'TLS handshake with %s:%d failed: %s' % (host, port, sockets.failure(exc, target.timeout)),
-                           words.tls_held_remedy(host, port))
+                           _words().tls_held_remedy(host, port))
     except (ValueError, TypeError) as exc:  # UnicodeError too: a name that is no host name (a 64-byte label, a NUL)
         sock.close()
         raise StageFailure('tls', 'cannot use %r as the TLS server name: %s' % (host, exc),
@@ -133,14 +149,35 @@ def _handshake(result, sock, target):
         reason = getattr(exc, 'verify_message', None) or str(exc)
         raise StageFailure('tls', 'the certificate of %s:%d is not trusted: %s (issuer: %s)'
                            % (target.host, target.port, reason, issuer),
-                           words.untrusted_remedy(target.host, reason, issuer, target.proxy))
+                           _words().untrusted_remedy(target.host, reason, issuer, target.proxy))
     result['tls_version'] = tls.version()
     result['alpn_protocol'] = tls.selected_alpn_protocol()
-    try:
-        result['peer_certificate'] = describe_certificate(tls.getpeercert(binary_form=True))
-    except CertificateError:
-        result['peer_certificate'] = None
+    result['peer_certificate'] = _peer_certificate(tls)
     return tls
+
+
+def _peer_certificate(tls):
+    """``{subject, issuer, not_after}`` of the certificate the far end presented (sanitised), or None.
+
+    A verified certificate comes parsed from ``ssl``; one that was not verified, or with a name
+    attribute not in _SHORT_NAMES, is read from its DER by ``_x509``, imported only then (AnsiballZ
+    ships sources, so every module run compiles each module_utils file it imports).
+    """
+    try:
+        cert = tls.getpeercert()
+        found = {'subject': _name(cert['subject']), 'issuer': _name(cert['issuer']), 'not_after': cert['notAfter']}
+    except (KeyError, TypeError, ValueError, ssl.SSLError):
+        from ansible_collections.pixie_ops.preflight.plugins.module_utils._x509 import describe_certificate
+        try:
+            found = describe_certificate(tls.getpeercert(binary_form=True))
+        except (CertificateError, ssl.SSLError, ValueError):
+            return None
+    return dict((key, sanitize(value, MAX_NAME_LENGTH)) for key, value in found.items())
+
+
+def _name(rdns):
+    """A name as getpeercert() gives it, written as ``_x509`` writes it: ``O=...,CN=...``."""
+    return ','.join('%s=%s' % (_SHORT_NAMES[key], value) for rdn in rdns for key, value in rdn)
 
 
 def _fetch_unverified_certificate(target):
@@ -154,7 +191,7 @@ def _fetch_unverified_certificate(target):
             sock.settimeout(target.deadline.left())
             tls = _ssl_context(None, False).wrap_socket(sock, server_hostname=target.host)
             try:
-                return describe_certificate(tls.getpeercert(binary_form=True))
+                return _peer_certificate(tls)
             finally:
                 tls.close()
         finally:
@@ -168,12 +205,11 @@ def _check_alpn(result, target):
     if got == 'h2':
         return
     raise StageFailure('alpn', 'TLS to %s:%d works, but the server did not agree to HTTP/2 by ALPN (it selected %s)'
-                       % (target.host, target.port, repr(got) if got else 'no protocol'), words.alpn_remedy(target.proxy))
+                       % (target.host, target.port, repr(got) if got else 'no protocol'), _words().alpn_remedy(target.proxy))
 
 
 def _check_http2(tls, target):
     host, port = target.host, target.port
-    remedy = words.http2_remedy(host, port)
     deadline = target.deadline
     try:
         tls.settimeout(deadline.left())
@@ -181,16 +217,17 @@ def _check_http2(tls, target):
         header = sockets.recv_exact(tls, 9, deadline)
     except (socket.timeout, ssl.SSLError, OSError, EOFError) as exc:
         raise StageFailure('http2', 'sent the HTTP/2 preface to %s:%d, no SETTINGS came back: %s'
-                           % (host, port, sockets.failure(exc, target.timeout)), remedy)
+                           % (host, port, sockets.failure(exc, target.timeout)), _words().http2_remedy(host, port))
     problem = http2.settings_problem(header)
     if problem:
-        raise StageFailure('http2', 'sent the HTTP/2 preface to %s:%d, %s' % (host, port, problem), remedy)
+        raise StageFailure('http2', 'sent the HTTP/2 preface to %s:%d, %s' % (host, port, problem),
+                           _words().http2_remedy(host, port))
     try:
         sockets.recv_exact(tls, http2.parse_frame_header(header)[0], deadline)
         tls.sendall(http2.client_goodbye())
     except (socket.timeout, ssl.SSLError, OSError, EOFError) as exc:
         raise StageFailure('http2', 'the SETTINGS frame from %s:%d was cut short: %s'
-                           % (host, port, sockets.failure(exc, target.timeout)), remedy)
+                           % (host, port, sockets.failure(exc, target.timeout)), _words().http2_remedy(host, port))
 
 
 def _new_result(target, proxy_source, require_http2):
@@ -227,7 +264,17 @@ def _walk(result, target, require_http2):
             pass
     result['stage'] = 'ok'
     result['reachable'] = True
-    result['msg'] = words.ok_message(result)
+    result['msg'] = _ok_message(result)
+
+
+def _ok_message(result):
+    """What a probe that passed every stage says."""
+    via = ' through the proxy %s' % result['via_proxy'] if result['via_proxy'] else ''
+    if result['require_http2']:
+        how = 'HTTP/2 (ALPN h2, SETTINGS exchanged)'
+    else:
+        how = 'TLS (ALPN %s; HTTP/2 not checked: require_http2 is false)' % (result['alpn_protocol'] or 'none')
+    return '%s:%d answers over %s, %s%s' % (result['host'], result['port'], how, result['tls_version'], via)
 
 
 def probe(host=requirements.CLOUD_HOST, port=requirements.CLOUD_PORT, timeout=requirements.EGRESS_TIMEOUT,

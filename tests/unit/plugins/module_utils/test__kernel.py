@@ -27,17 +27,39 @@ CONFIG_PERF_EVENTS = y
 '''
 
 
-def test_parse_kernel_config():
-    options = kernel.parse_kernel_config(CONFIG_TEXT)
-    assert options['CONFIG_BPF'] == 'y'
-    assert options['CONFIG_KPROBES'] == 'n'
-    assert options['CONFIG_LOCALVERSION'] == '"-aws"'
-    assert options['CONFIG_UPROBES'] == 'm'
+NAMES = ['CONFIG_BPF', 'CONFIG_BPF_SYSCALL', 'CONFIG_KPROBES', 'CONFIG_LOCALVERSION', 'CONFIG_UPROBES',
+         'CONFIG_PERF_EVENTS']
+
+
+def test_config_options():
+    options = kernel.config_options(CONFIG_TEXT, NAMES)
+    assert options == {'CONFIG_BPF': 'y', 'CONFIG_BPF_SYSCALL': 'y', 'CONFIG_KPROBES': 'n',
+                       'CONFIG_LOCALVERSION': '"-aws"', 'CONFIG_UPROBES': 'm'}
     # "NAME = y" with spaces is not how Kconfig writes options: it is not an assignment.
     assert 'CONFIG_PERF_EVENTS' not in options
+    # Only the options asked for are read.
+    assert kernel.config_options(CONFIG_TEXT, ['CONFIG_HZ']) == {'CONFIG_HZ': '250'}
     missing = kernel.missing_config_options(options, ['CONFIG_BPF', 'CONFIG_KPROBES', 'CONFIG_UPROBES',
                                                       'CONFIG_PERF_EVENTS'])
     assert missing == ['CONFIG_KPROBES=n', 'CONFIG_PERF_EVENTS=(absent)']
+
+
+@pytest.mark.parametrize('text, value', [
+    # The last line that sets or unsets the option counts.
+    ('CONFIG_BPF=y\n# CONFIG_BPF is not set\n', 'n'),
+    ('# CONFIG_BPF is not set\nCONFIG_BPF=m\n', 'm'),
+    # A longer name that starts with the one asked for, or mentions it, is another option.
+    ('CONFIG_BPF=y\nCONFIG_BPF_JIT=n\n# CONFIG_BPF_EVENTS is not set\n', 'y'),
+    ('CONFIG_BPF=m\nCONFIG_CMDLINE="CONFIG_BPF=n"\n', 'm'),
+    ('CONFIG_BPF=m\nxCONFIG_BPF=n\n#  CONFIG_BPF is not set (really)\n', 'm'),
+    # Whitespace around a line, or after "#", is no part of it; a name that is no line's own is nothing.
+    ('\t CONFIG_BPF=y \r\n', 'y'),
+    ('#\tCONFIG_BPF is not set\t\n', 'n'),
+    ('CONFIG_BPF_JIT=y CONFIG_BPF=y\n', None),
+    ('', None),
+])
+def test_config_options_read_lines_as_kconfig_writes_them(text, value):
+    assert kernel.config_options(text, ['CONFIG_BPF']).get('CONFIG_BPF') == value
 
 
 def _write(root, path, data=b'', mode='wb'):

@@ -15,6 +15,7 @@ import contextlib
 import datetime
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -26,6 +27,7 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import require
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _egress as egress
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _http2 as http2
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _probe as probe
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _redact as redact
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _tunnel as tunnel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _x509 as x509_der
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError, UsageError
@@ -95,6 +97,117 @@ def test_describe_certificate():
 def test_describe_certificate_rejects(der):
     with pytest.raises(CertificateError):
         x509_der.describe_certificate(der)
+
+
+def _issued(tmp_path, subject):
+    """A throwaway CA and a localhost certificate for ``subject`` it signed: (ca.pem, cert.pem, key.pem)."""
+    x509 = pytest.importorskip('cryptography.x509')
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, u'pixie_ops tests'),
+                         x509.NameAttribute(NameOID.COMMON_NAME, u'throwaway CA')])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(datetime.datetime(2049, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(u'localhost')]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = [str(tmp_path / name) for name in ('ca.pem', 'cert.pem', 'key.pem')]
+    for path, data in zip(paths, (ca.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.PEM),
+                                  key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                    serialization.NoEncryption()))):
+        with open(path, 'wb') as handle:
+            handle.write(data)
+    return paths
+
+
+@contextlib.contextmanager
+def tls_server(cert_path, key_path):
+    """A loopback TLS server that completes one handshake at a time; yields its port."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(4)
+
+    def serve():
+        while True:
+            try:
+                conn = listener.accept()[0]
+            except OSError:
+                return
+            try:
+                conn.settimeout(5)
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1)
+            except (OSError, ssl.SSLError):
+                conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.daemon = True
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def _names():
+    x509 = pytest.importorskip('cryptography.x509')
+    from cryptography.x509.oid import NameOID
+    attribute = x509.NameAttribute
+    return {
+        'common': x509.Name([attribute(NameOID.COUNTRY_NAME, u'US'), attribute(NameOID.STATE_OR_PROVINCE_NAME, u'CA'),
+                             attribute(NameOID.LOCALITY_NAME, u'San Jos\u00e9'), attribute(NameOID.ORGANIZATION_NAME, u'Pixie, Inc.'),
+                             attribute(NameOID.ORGANIZATIONAL_UNIT_NAME, u'Ops'), attribute(NameOID.DOMAIN_COMPONENT, u'example'),
+                             attribute(NameOID.EMAIL_ADDRESS, u'ops@example.com'), attribute(NameOID.SERIAL_NUMBER, u'42'),
+                             attribute(NameOID.COMMON_NAME, u'localhost')]),
+        'multi-valued': x509.Name([x509.RelativeDistinguishedName([attribute(NameOID.ORGANIZATION_NAME, u'A'),
+                                                                   attribute(NameOID.COMMON_NAME, u'localhost')])]),
+        'unlisted': x509.Name([attribute(NameOID.BUSINESS_CATEGORY, u'Private Organization'),
+                               attribute(NameOID.COMMON_NAME, u'localhost')]),
+        'control': x509.Name([attribute(NameOID.COMMON_NAME, u'localhost\x1b[31m\x07')]),
+        'empty': x509.Name([]),
+    }
+
+
+@pytest.mark.parametrize('name', ['common', 'multi-valued', 'unlisted', 'control', 'empty'])
+def test_the_verified_peer_certificate_reads_as_its_der(tmp_path, name):
+    ca_path, cert_path, key_path = _issued(tmp_path, _names()[name])
+    with tls_server(cert_path, key_path) as port:
+        for validate_certs in (True, False):
+            with socket.create_connection(('127.0.0.1', port), timeout=5) as sock:
+                with probe._ssl_context(ca_path, validate_certs).wrap_socket(sock, server_hostname='localhost') as tls:
+                    der = x509_der.describe_certificate(tls.getpeercert(binary_form=True))
+                    found = probe._peer_certificate(tls)
+            # ssl's reading (verified) and the DER's (not verified, or a name ssl gives no short name
+            # for) say the same, sanitised.
+            assert found == dict((key, redact.sanitize(value)) for key, value in der.items()), validate_certs
+            assert found['not_after'] == 'Feb  3 04:05:06 2049 GMT'
+    if name == 'control':
+        assert found['subject'] == 'CN=localhost?[31m?'
+
+
+def test_a_verified_probe_never_imports_the_der_reader(tmp_path):
+    ca_path, cert_path, key_path = _issued(tmp_path, _names()['common'])
+    code = ('import sys\n'
+            'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress, _probe\n'
+            'found, dummy = _probe.probe("localhost", %d, timeout=5, ca_path=%r, require_http2=False)\n'
+            'assert found["stage"] == "ok", found\n'
+            'assert found["peer_certificate"]["subject"].endswith(",CN=localhost"), found\n'
+            'assert not any(name.endswith("._x509") for name in sys.modules), "imported"\n')
+    with tls_server(cert_path, key_path) as port:
+        done = subprocess.run([sys.executable, '-c', code % (port, ca_path)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, check=False,
+                              env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert done.returncode == 0, done.stdout
 
 
 # ------------------------------------------------------------------ the check record
