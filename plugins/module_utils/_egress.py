@@ -16,7 +16,6 @@ import os
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import checks
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import requirements
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError, UsageError
-from ansible_collections.pixie_ops.preflight.plugins.module_utils._probe import probe
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._proxy import ENV_PROXY_NAMES, host_for_url, select_proxy
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._redact import url_secrets
 
@@ -107,6 +106,9 @@ def run(host=requirements.CLOUD_HOST, port=requirements.CLOUD_PORT, timeout=requ
     Raises ProxyURLError only when an explicit ``proxy`` cannot be used (a misuse); an unusable
     proxy from the environment is reported as a ``proxy`` stage failure.
     """
+    # Imported here: node_facts without its egress option (or with it disabled) probes nothing, and
+    # AnsiballZ ships sources, so every module run compiles each module_utils file it imports.
+    from ansible_collections.pixie_ops.preflight.plugins.module_utils._probe import probe
     chosen, source, note = select_proxy(host, port, proxy, use_proxy, environ)
     try:
         egress, remedy = probe(host, port, timeout, chosen, source, ca_path, validate_certs, require_http2,

@@ -195,14 +195,31 @@ def test_the_verified_peer_certificate_reads_as_its_der(tmp_path, name):
         assert found['subject'] == 'CN=localhost?[31m?'
 
 
-def test_a_verified_probe_never_imports_the_der_reader(tmp_path):
+def test_a_node_check_without_egress_imports_no_probe():
+    code = ('import sys\n'
+            'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress\n'
+            'facts = _node.node_facts("/", egress=None)\n'
+            'assert "egress" not in facts["checks"], facts["checks"]\n'
+            'imported = [name for name in sys.modules if name.rpartition(".")[2] in ("_probe", "_sockets", "ssl")]\n'
+            'assert not imported, imported\n')
+    done = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_passing_probe_and_node_check_import_no_failure_only_code(tmp_path):
+    # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run (twice),
+    # so the DER reader, the remedies and the ELF reading of a tree are imported only when needed.
     ca_path, cert_path, key_path = _issued(tmp_path, _names()['common'])
     code = ('import sys\n'
             'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress, _probe\n'
             'found, dummy = _probe.probe("localhost", %d, timeout=5, ca_path=%r, require_http2=False)\n'
             'assert found["stage"] == "ok", found\n'
             'assert found["peer_certificate"]["subject"].endswith(",CN=localhost"), found\n'
-            'assert not any(name.endswith("._x509") for name in sys.modules), "imported"\n')
+            'facts = _node.gather("/")\n'
+            'assert facts["architecture"] and facts["os"], facts\n'
+            'imported = [name for name in sys.modules if name.rpartition(".")[2] in ("_x509", "_egress_remedies", "_elf")]\n'
+            'assert not imported, imported\n')
     with tls_server(cert_path, key_path) as port:
         done = subprocess.run([sys.executable, '-c', code % (port, ca_path)], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, universal_newlines=True, check=False,
