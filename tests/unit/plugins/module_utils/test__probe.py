@@ -195,6 +195,14 @@ def test_the_verified_peer_certificate_reads_as_its_der(tmp_path, name):
         assert found['subject'] == 'CN=localhost?[31m?'
 
 
+def in_a_fresh_python(code):
+    """Run ``code`` in a new interpreter on this test's import path, so that what it imports is what a node
+    run would import; fail with its output if it fails."""
+    done = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert done.returncode == 0, done.stdout
+
+
 def test_a_node_check_without_egress_imports_no_probe():
     code = ('import sys\n'
             'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress\n'
@@ -202,9 +210,7 @@ def test_a_node_check_without_egress_imports_no_probe():
             'assert "egress" not in facts["checks"], facts["checks"]\n'
             'imported = [name for name in sys.modules if name.rpartition(".")[2] in ("_probe", "_sockets", "ssl")]\n'
             'assert not imported, imported\n')
-    done = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert done.returncode == 0, done.stdout
+    in_a_fresh_python(code)
 
 
 def test_a_passing_probe_and_node_check_import_no_failure_only_code(tmp_path):
@@ -221,10 +227,7 @@ def test_a_passing_probe_and_node_check_import_no_failure_only_code(tmp_path):
             'imported = [name for name in sys.modules if name.rpartition(".")[2] in ("_x509", "_egress_remedies", "_elf")]\n'
             'assert not imported, imported\n')
     with tls_server(cert_path, key_path) as port:
-        done = subprocess.run([sys.executable, '-c', code % (port, ca_path)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, universal_newlines=True, check=False,
-                              env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert done.returncode == 0, done.stdout
+        in_a_fresh_python(code % (port, ca_path))
 
 
 # ------------------------------------------------------------------ the check record
@@ -467,6 +470,4 @@ def test_a_direct_probe_never_imports_the_tunnel():
             'found, dummy = _probe.probe("127.0.0.1", 9, timeout=0.5)\n'
             'assert found["stage"] == "connect", found\n'
             'assert not any(name.endswith("._tunnel") for name in sys.modules), "imported by a direct probe"\n')
-    done = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert done.returncode == 0, done.stdout
+    in_a_fresh_python(code)
