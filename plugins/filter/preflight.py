@@ -12,6 +12,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import report as _report
 from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import _pod_record
 
+# The parts of the report that are rendered for the report files.
+_FILE_PARTS = ('markdown', 'junit', 'files')
+
 
 def _plain(value):
     """Host variables are lazy mappings: make plain dicts of what the report reads."""
@@ -93,17 +96,20 @@ def preflight_play_report(hosts, results, node_names=None, pods=None, host_egres
     if parts is not None and (not isinstance(parts, (list, tuple)) or not all(isinstance(part, str) for part in parts)):
         raise AnsibleFilterError('preflight_play_report: parts must be a list of the report\'s keys')
     records = preflight_host_records(hosts, results, node_names, pods, host_egress)
-    built = _build_report('preflight_play_report', records, cluster, skip, warnings_fatal, pending, hosts_pattern)
+    # The report files (and their markdown and junit) are rendered only when a part asks for them.
+    files = parts is None or bool(set(parts) & set(_FILE_PARTS))
+    built = _build_report('preflight_play_report', records, cluster, skip, warnings_fatal, pending, hosts_pattern,
+                          files)
     if parts is None:
         return built
     unknown = [part for part in parts if part not in built]
     if unknown:
         raise AnsibleFilterError('preflight_play_report: no such part of the report: %s (it has %s)'
-                                 % (', '.join(unknown), ', '.join(sorted(built))))
+                                 % (', '.join(unknown), ', '.join(sorted(set(built) | set(_FILE_PARTS)))))
     return dict((part, built[part]) for part in parts)
 
 
-def _build_report(name, records, cluster, skip, warnings_fatal, pending, hosts_pattern):
+def _build_report(name, records, cluster, skip, warnings_fatal, pending, hosts_pattern, files=True):
     """``_report.build_report`` on plain records, after checking the other arguments (``name`` is the filter's)."""
     if cluster is not None and not isinstance(cluster, Mapping):
         raise AnsibleFilterError('%s: cluster must be a dict or null' % name)
@@ -111,7 +117,7 @@ def _build_report(name, records, cluster, skip, warnings_fatal, pending, hosts_p
         raise AnsibleFilterError('%s: pending must be a list of host names' % name)
     return _report.build_report(records, _plain(cluster), skip=_report.skip_list(_plain(skip)),
                                 warnings_fatal=bool(warnings_fatal), pending=_plain(pending),
-                                hosts_pattern=hosts_pattern)
+                                hosts_pattern=hosts_pattern, files=files)
 
 
 def preflight_report_json(report):

@@ -23,8 +23,8 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils._hostfs import
 # A config line: CONFIG_FOO=y / =m / ="string" / =0x10, or "# CONFIG_FOO is not set". A file without
 # one is no kernel config. Lines end at \n only, and the whitespace around a line ([^\S\n]) is
 # ignored, as str.strip() would remove it (config_options reads a line the same way).
-_CONFIG_LINE_RE = re.compile(r'^[^\S\n]*(?:(CONFIG_[A-Za-z0-9_]+)=(.*)'
-                             r'|#[^\S\n]*(CONFIG_[A-Za-z0-9_]+) is not set[^\S\n]*$)', re.MULTILINE)
+_CONFIG_LINE_RE = re.compile(r'^[^\S\n]*(?:CONFIG_[A-Za-z0-9_]+=|#[^\S\n]*CONFIG_[A-Za-z0-9_]+ is not set[^\S\n]*$)',
+                             re.MULTILINE)
 
 # A kernel config is a few hundred KiB; refuse to read more than this from any one file.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024

@@ -51,6 +51,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+# First of this collection's module_utils: the others are then compiled once on a node, not twice.
+from ansible_collections.pixie_ops.preflight.plugins.module_utils import _compile_once  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _cluster
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import UsageError
 

@@ -262,8 +262,10 @@ def hosts_checked_row(hosts_pattern, skip):
             'error': None}
 
 
-def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, pending=None, hosts_pattern=None):
-    """The whole report.
+def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, pending=None, hosts_pattern=None,
+                 files=True):
+    """The whole report (without ``markdown``, ``junit`` and ``files`` when ``files`` is false: nothing
+    will write them).
 
     ``hosts`` maps every host the preflight selected in this play to its record (``{checks, error,
     node}``, see ``host_record``), or to None when it has none: such a host is left out when it is in
@@ -311,6 +313,8 @@ def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, pending=N
     report['unknown_skips'] = unknown_skips(skip, rows)
     report['verdict'] = verdict(report)
     report['table'] = render_table(report)
+    if not files:
+        return report
     report['markdown'] = render_markdown(report)
     report['junit'] = render_junit(report)
     report['files'] = {'preflight-report.json': render_json(report), 'preflight-report.xml': report['junit'],

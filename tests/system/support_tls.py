@@ -84,8 +84,10 @@ class ThrowawayCA(object):
         with open(self.ca_path, 'wb') as handle:
             handle.write(self.certificate.public_bytes(serialization.Encoding.PEM))
 
-    def issue(self, names=(u'localhost', u'127.0.0.1'), common_name=None):
-        """A server certificate for ``names`` (DNS names and IP addresses): ``(cert_path, key_path)``."""
+    def issue(self, names=(u'localhost', u'127.0.0.1'), common_name=None, subject=None, not_after=None):
+        """A server certificate for ``names`` (DNS names and IP addresses): ``(cert_path, key_path)``. Its subject
+        is CN=``common_name`` (or the first name), or the ``x509.Name`` ``subject``; it expires in 12 hours, or at
+        ``not_after``."""
         key = ec.generate_private_key(ec.SECP256R1())
         sans = []
         for name in names:
@@ -96,11 +98,12 @@ class ThrowawayCA(object):
         now = datetime.datetime.now(datetime.timezone.utc)
         certificate = (
             x509.CertificateBuilder()
-            .subject_name(_name(common_name or names[0])).issuer_name(self.certificate.subject)
+            .subject_name(subject if subject is not None else _name(common_name or names[0]))
+            .issuer_name(self.certificate.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(hours=12))
+            .not_valid_after(not_after or now + datetime.timedelta(hours=12))
             .add_extension(x509.SubjectAlternativeName(sans), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -117,13 +120,13 @@ class ThrowawayCA(object):
 class TLSServer(object):
     """One loopback server with a behaviour; use it through :func:`tls_server`."""
 
-    def __init__(self, ca, behaviour='h2', names=(u'localhost', u'127.0.0.1')):
+    def __init__(self, ca, behaviour='h2', names=(u'localhost', u'127.0.0.1'), **certificate):
         if behaviour not in BEHAVIOURS:
             raise ValueError('unknown behaviour %r, expected one of %s' % (behaviour, ', '.join(BEHAVIOURS)))
         self.behaviour = behaviour
         self.host = u'localhost'
         self.ca_path = ca.ca_path
-        cert_path, key_path = ca.issue(names)
+        cert_path, key_path = ca.issue(names, **certificate)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert_path, key_path)
         self.context.set_alpn_protocols(['http/1.1'] if behaviour == 'http1' else ['h2', 'http/1.1'])
@@ -249,9 +252,10 @@ def throwaway_ca(directory=None, name=u'pixie_ops.preflight throwaway CA'):
 
 
 @contextlib.contextmanager
-def tls_server(ca, behaviour='h2', names=(u'localhost', u'127.0.0.1')):
-    """A started :class:`TLSServer` with a certificate from ``ca``; stopped when the block ends."""
-    server = TLSServer(ca, behaviour, names).start()
+def tls_server(ca, behaviour='h2', names=(u'localhost', u'127.0.0.1'), **certificate):
+    """A started :class:`TLSServer` with a certificate from ``ca`` (``certificate``: what else
+    :meth:`ThrowawayCA.issue` takes); stopped when the block ends."""
+    server = TLSServer(ca, behaviour, names, **certificate).start()
     try:
         yield server
     finally:

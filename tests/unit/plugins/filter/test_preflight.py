@@ -43,6 +43,21 @@ def test_play_report_parts():
     assert built['status'] == 'fail' and 'Pixie preflight FAIL' in built['verdict']
 
 
+def test_play_report_renders_the_files_only_when_a_part_asks(monkeypatch):
+    rendered = []
+    for name in ('render_markdown', 'render_junit', 'render_json'):
+        original = getattr(preflight._report, name)
+        monkeypatch.setattr(preflight._report, name,
+                            lambda report, name=name, original=original: rendered.append(name) or original(report))
+    built = preflight.preflight_play_report(HOSTS, RESULTS, parts=['status', 'failed', 'verdict', 'table'])
+    assert list(built) == ['status', 'failed', 'verdict', 'table'] and rendered == []
+    for part in ('files', 'markdown', 'junit'):
+        assert list(preflight.preflight_play_report(HOSTS, RESULTS, parts=[part])) == [part]
+        assert sorted(rendered) == ['render_json', 'render_junit', 'render_markdown'], part
+        del rendered[:]
+    assert 'files' in preflight.preflight_play_report(HOSTS, RESULTS) and len(rendered) == 3
+
+
 @pytest.mark.parametrize('parts, message', [
     (['verdict', 'rowz'], 'no such part of the report: rowz (it has '),
     ('verdict', 'parts must be a list'),

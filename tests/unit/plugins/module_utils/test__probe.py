@@ -15,7 +15,6 @@ import contextlib
 import datetime
 import os
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -32,6 +31,9 @@ from ansible_collections.pixie_ops.preflight.plugins.module_utils import _tunnel
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _x509 as x509_der
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import CertificateError, UsageError
 from ansible_collections.pixie_ops.preflight.plugins.module_utils._errors import ProxyURLError
+
+# The system tests' TLS helpers (a throwaway CA, loopback TLS servers), shared with these tests.
+SYSTEM_TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'system')
 
 
 # ------------------------------------------------------------------ HTTP/2 frames and CONNECT answers
@@ -99,64 +101,16 @@ def test_describe_certificate_rejects(der):
         x509_der.describe_certificate(der)
 
 
-def _issued(tmp_path, subject):
-    """A throwaway CA and a localhost certificate for ``subject`` it signed: (ca.pem, cert.pem, key.pem)."""
-    x509 = pytest.importorskip('cryptography.x509')
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, u'pixie_ops tests'),
-                         x509.NameAttribute(NameOID.COMMON_NAME, u'throwaway CA')])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-          .not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(datetime.datetime(2049, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(u'localhost')]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    paths = [str(tmp_path / name) for name in ('ca.pem', 'cert.pem', 'key.pem')]
-    for path, data in zip(paths, (ca.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.PEM),
-                                  key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                    serialization.NoEncryption()))):
-        with open(path, 'wb') as handle:
-            handle.write(data)
-    return paths
-
-
-@contextlib.contextmanager
-def tls_server(cert_path, key_path):
-    """A loopback TLS server that completes one handshake at a time; yields its port."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_path)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(('127.0.0.1', 0))
-    listener.listen(4)
-
-    def serve():
-        while True:
-            try:
-                conn = listener.accept()[0]
-            except OSError:
-                return
-            try:
-                conn.settimeout(5)
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
-            except (OSError, ssl.SSLError):
-                conn.close()
-
-    thread = threading.Thread(target=serve)
-    thread.daemon = True
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
+def _tls_server(tmp_path, subject):
+    """The system tests' loopback TLS server, with a certificate for ``subject`` from a throwaway CA, valid until
+    2049-02-03 04:05:06 (UTCTime). Yields the server (``port``, ``ca_path``)."""
+    pytest.importorskip('cryptography.x509')
+    if SYSTEM_TESTS not in sys.path:
+        sys.path.insert(0, SYSTEM_TESTS)
+    import support_tls  # pylint: disable=import-outside-toplevel,import-error
+    ca = support_tls.ThrowawayCA(str(tmp_path))
+    return support_tls.tls_server(ca, 'h2', subject=subject,
+                                  not_after=datetime.datetime(2049, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc))
 
 
 def _names():
@@ -180,11 +134,10 @@ def _names():
 
 @pytest.mark.parametrize('name', ['common', 'multi-valued', 'unlisted', 'control', 'empty'])
 def test_the_verified_peer_certificate_reads_as_its_der(tmp_path, name):
-    ca_path, cert_path, key_path = _issued(tmp_path, _names()[name])
-    with tls_server(cert_path, key_path) as port:
+    with _tls_server(tmp_path, _names()[name]) as server:
         for validate_certs in (True, False):
-            with socket.create_connection(('127.0.0.1', port), timeout=5) as sock:
-                with probe._ssl_context(ca_path, validate_certs).wrap_socket(sock, server_hostname='localhost') as tls:
+            with socket.create_connection(('127.0.0.1', server.port), timeout=5) as sock:
+                with probe._ssl_context(server.ca_path, validate_certs).wrap_socket(sock, server_hostname='localhost') as tls:
                     der = x509_der.describe_certificate(tls.getpeercert(binary_form=True))
                     found = probe._peer_certificate(tls)
             # ssl's reading (verified) and the DER's (not verified, or a name ssl gives no short name
@@ -216,7 +169,6 @@ def test_a_node_check_without_egress_imports_no_probe():
 def test_a_passing_probe_and_node_check_import_no_failure_only_code(tmp_path):
     # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run (twice),
     # so the DER reader, the remedies and the ELF reading of a tree are imported only when needed.
-    ca_path, cert_path, key_path = _issued(tmp_path, _names()['common'])
     code = ('import sys\n'
             'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress, _probe\n'
             'found, dummy = _probe.probe("localhost", %d, timeout=5, ca_path=%r, require_http2=False)\n'
@@ -226,8 +178,8 @@ def test_a_passing_probe_and_node_check_import_no_failure_only_code(tmp_path):
             'assert facts["architecture"] and facts["os"], facts\n'
             'imported = [name for name in sys.modules if name.rpartition(".")[2] in ("_x509", "_egress_remedies", "_elf")]\n'
             'assert not imported, imported\n')
-    with tls_server(cert_path, key_path) as port:
-        in_a_fresh_python(code % (port, ca_path))
+    with _tls_server(tmp_path, _names()['common']) as server:
+        in_a_fresh_python(code % (server.port, server.ca_path))
 
 
 # ------------------------------------------------------------------ the check record

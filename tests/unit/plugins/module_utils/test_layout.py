@@ -63,3 +63,14 @@ def test_nothing_imports_ansible_module():
             if isinstance(node, ast.ImportFrom):
                 assert 'AnsibleModule' not in [alias.name for alias in node.names], name
                 assert node.module != 'ansible.module_utils.basic', name
+
+
+@pytest.mark.parametrize('name', _python_files(os.path.join(PLUGINS, 'modules')))
+def test_each_module_imports_compile_once_before_its_other_module_utils(name):
+    # On a node, _compile_once makes the module_utils imported after it compile once instead of twice.
+    ours = 'ansible_collections.pixie_ops.preflight.plugins.module_utils'
+    imported = []
+    for node in ast.parse(_source(PLUGINS, 'modules', name)).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(ours):
+            imported.extend(node.module[len(ours) + 1:] or alias.name for alias in node.names)
+    assert imported and imported[0] == '_compile_once', '%s imports %s' % (name, imported)
