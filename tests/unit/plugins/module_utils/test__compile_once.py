@@ -168,13 +168,11 @@ def test_what_is_not_a_plain_module_of_this_package_is_left_to_zipimport(python,
     assert found['sub.inner']['file'] == _payload_file(compiled, 'sub/inner.py')
 
 
-def test_outside_a_zip_it_does_nothing():
+def test_outside_a_zip_it_does_nothing(in_a_fresh_python):
     # Here (the controller, a checkout, ansible-test) the module comes from a plain file: no finder is added.
     code = ('import sys\n'
             'before = list(sys.meta_path)\n'
             'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _compile_once, _node\n'
             'assert sys.meta_path == before, sys.meta_path\n'
             'assert type(_node.__spec__.loader).__name__ != "_SourceLoader"\n')
-    done = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert done.returncode == 0, done.stdout
+    in_a_fresh_python(code)

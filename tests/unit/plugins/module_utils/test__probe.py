@@ -15,7 +15,6 @@ import contextlib
 import datetime
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -148,15 +147,7 @@ def test_the_verified_peer_certificate_reads_as_its_der(tmp_path, name):
         assert found['subject'] == 'CN=localhost?[31m?'
 
 
-def in_a_fresh_python(code):
-    """Run ``code`` in a new interpreter on this test's import path, so that what it imports is what a node
-    run would import; fail with its output if it fails."""
-    done = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert done.returncode == 0, done.stdout
-
-
-def test_a_node_check_without_egress_imports_no_probe():
+def test_a_node_check_without_egress_imports_no_probe(in_a_fresh_python):
     code = ('import sys\n'
             'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress\n'
             'facts = _node.node_facts("/", egress=None)\n'
@@ -166,9 +157,8 @@ def test_a_node_check_without_egress_imports_no_probe():
     in_a_fresh_python(code)
 
 
-def test_a_passing_probe_and_node_check_import_no_failure_only_code(tmp_path):
-    # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run (twice),
-    # so the DER reader, the remedies and the ELF reading of a tree are imported only when needed.
+def test_a_passing_probe_and_node_check_import_no_failure_only_code(tmp_path, in_a_fresh_python):
+    # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run, so the DER reader, the remedies and the ELF reading of a tree are imported only when needed.
     code = ('import sys\n'
             'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress, _probe\n'
             'found, dummy = _probe.probe("localhost", %d, timeout=5, ca_path=%r, require_http2=False)\n'
@@ -413,7 +403,7 @@ def test_one_deadline_bounds_a_slow_proxy_and_a_stalled_handshake_together():
     assert elapsed < 2.2, 'took %.2f s with timeout=1.5' % elapsed
 
 
-def test_a_direct_probe_never_imports_the_tunnel():
+def test_a_direct_probe_never_imports_the_tunnel(in_a_fresh_python):
     # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run, so
     # node_facts and egress_info import the CONNECT tunnel only when a proxy is in use.
     code = ('import sys\n'

@@ -7,10 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from ansible_collections.pixie_ops.preflight.plugins.module_utils import _no_proxy
@@ -154,7 +150,7 @@ def test_unparseable_url_is_still_redacted():
     assert proxy_url.proxy_credentials(url) == ['s3cret']   # masked even when the URL is unusable
 
 
-def test_a_node_check_without_a_proxy_never_imports_the_proxy_url_parser(tmp_path):
+def test_a_node_check_without_a_proxy_never_imports_the_proxy_url_parser(tmp_path, in_a_fresh_python):
     # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run, so
     # node_facts and egress_info import the proxy URL parser and no_proxy only when a proxy is configured.
     code = ('import sys\n'
@@ -172,6 +168,4 @@ def test_a_node_check_without_a_proxy_never_imports_the_proxy_url_parser(tmp_pat
             'found = _egress.run("127.0.0.1", 9, 0.5, environ={"https_proxy": "http://u:pw@127.0.0.1:9", "no_proxy": "x"})\n'
             'assert found["egress"]["stage"] == "proxy", found["egress"]\n'
             'assert len(imported()) == 2, imported()\n')
-    done = subprocess.run([sys.executable, '-c', code, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert done.returncode == 0, done.stdout
+    in_a_fresh_python(code, str(tmp_path))
