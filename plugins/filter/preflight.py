@@ -12,9 +12,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import report as _report
 from ansible_collections.pixie_ops.preflight.plugins.plugin_utils import _pod_record
 
-# The parts of the report that are rendered for the report files.
-_FILE_PARTS = ('markdown', 'junit', 'files')
-
 
 def _plain(value):
     """Host variables are lazy mappings: make plain dicts of what the report reads."""
@@ -97,7 +94,7 @@ def preflight_play_report(hosts, results, node_names=None, pods=None, host_egres
         raise AnsibleFilterError('preflight_play_report: parts must be a list of the report\'s keys')
     records = preflight_host_records(hosts, results, node_names, pods, host_egress)
     # The report files (and their markdown and junit) are rendered only when a part asks for them.
-    files = parts is None or bool(set(parts) & set(_FILE_PARTS))
+    files = parts is None or bool(set(parts) & set(_report.FILE_PARTS))
     built = _build_report('preflight_play_report', records, cluster, skip, warnings_fatal, pending, hosts_pattern,
                           files)
     if parts is None:
@@ -105,7 +102,7 @@ def preflight_play_report(hosts, results, node_names=None, pods=None, host_egres
     unknown = [part for part in parts if part not in built]
     if unknown:
         raise AnsibleFilterError('preflight_play_report: no such part of the report: %s (it has %s)'
-                                 % (', '.join(unknown), ', '.join(sorted(set(built) | set(_FILE_PARTS)))))
+                                 % (', '.join(unknown), ', '.join(sorted(set(built) | set(_report.FILE_PARTS)))))
     return dict((part, built[part]) for part in parts)
 
 

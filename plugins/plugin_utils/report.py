@@ -262,10 +262,13 @@ def hosts_checked_row(hosts_pattern, skip):
             'error': None}
 
 
+# The keys of the report rendered for the report files, only when they will be written.
+FILE_PARTS = ('markdown', 'junit', 'files')
+
+
 def build_report(hosts, cluster=None, skip=None, warnings_fatal=False, pending=None, hosts_pattern=None,
                  files=True):
-    """The whole report (without ``markdown``, ``junit`` and ``files`` when ``files`` is false: nothing
-    will write them).
+    """The whole report (without its ``FILE_PARTS`` when ``files`` is false: nothing will write them).
 
     ``hosts`` maps every host the preflight selected in this play to its record (``{checks, error,
     node}``, see ``host_record``), or to None when it has none: such a host is left out when it is in

@@ -252,3 +252,10 @@ def test_known_check_ids_cover_every_check_the_modules_make():
     made = set(_node_checks.CHECK_IDS) | set(_cluster_checks.CHECK_IDS) | set(_admission.CHECK_IDS) | {'egress'}
     assert made <= set(report.KNOWN_CHECK_IDS)
     assert {report.HOSTS_CHECK, report.HOST_ERROR_CHECK} <= set(report.KNOWN_CHECK_IDS)
+
+
+def test_without_files_the_report_lacks_exactly_its_file_parts():
+    hosts = {'a': node(), 'b': node(memory='fail')}
+    whole, without = report.build_report(hosts, CLUSTER), report.build_report(hosts, CLUSTER, files=False)
+    assert set(whole) - set(without) == set(report.FILE_PARTS)
+    assert dict((key, value) for key, value in whole.items() if key not in report.FILE_PARTS) == without
