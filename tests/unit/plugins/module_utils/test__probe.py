@@ -158,7 +158,8 @@ def test_a_node_check_without_egress_imports_no_probe(in_a_fresh_python):
 
 
 def test_a_passing_probe_and_node_check_import_no_failure_only_code(tmp_path, in_a_fresh_python):
-    # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run, so the DER reader, the remedies and the ELF reading of a tree are imported only when needed.
+    # AnsiballZ ships sources: each module_utils file a node run imports is compiled on every run, so the
+    # DER reader, the remedies and the ELF reading of a tree are imported only when needed.
     code = ('import sys\n'
             'from ansible_collections.pixie_ops.preflight.plugins.module_utils import _node, _egress, _probe\n'
             'found, dummy = _probe.probe("localhost", %d, timeout=5, ca_path=%r, require_http2=False)\n'
